@@ -1,0 +1,109 @@
+/*
+ * Portable GF(2^8) dot-product kernels.
+ *
+ * gf_dot_ref: 256-byte row of the multiplication table per coefficient,
+ *   eight bytes per step; indexes tables by data, so public data only.
+ *   Works in blocks so the destinations stay in L1 while every source
+ *   streams through once per block (zfec makes one pass per source and
+ *   destination over the whole shard).
+ * gf_dot_ref_ct: shift-and-add on eight bytes at a time (SWAR); branches
+ *   only on the public coefficient bits; for secret data on CPUs without
+ *   SIMD kernels.
+ */
+#include <string.h>
+
+#include "gf256_internal.h"
+
+#define REF_BLOCK 2048
+
+static inline uint64_t load64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static inline void store64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+
+static inline uint64_t row_lookup64(const uint8_t *t, uint64_t s) {
+    return (uint64_t)t[s & 0xff] | (uint64_t)t[(s >> 8) & 0xff] << 8 |
+           (uint64_t)t[(s >> 16) & 0xff] << 16 | (uint64_t)t[(s >> 24) & 0xff] << 24 |
+           (uint64_t)t[(s >> 32) & 0xff] << 32 | (uint64_t)t[(s >> 40) & 0xff] << 40 |
+           (uint64_t)t[(s >> 48) & 0xff] << 48 | (uint64_t)t[s >> 56] << 56;
+}
+
+void gf_dot_ref(const gf_field *f, size_t len, size_t nsrc, size_t ndst, const uint8_t *coeffs,
+                const uint8_t *const *src, uint8_t *const *dst, int flags) {
+    const int accumulate = flags & GF_DOT_ACCUMULATE;
+    for (size_t off = 0; off < len; off += REF_BLOCK) {
+        const size_t n = len - off < REF_BLOCK ? len - off : REF_BLOCK;
+        const size_t n8 = n & ~(size_t)7;
+        for (size_t i = 0; i < ndst; i++) {
+            uint8_t *d = dst[i] + off;
+            for (size_t j = 0; j < nsrc; j++) {
+                const uint8_t c = coeffs[i * nsrc + j];
+                const uint8_t *s = src[j] + off;
+                const uint8_t *t = f->mul[c];
+                if (j == 0 && !accumulate) {
+                    for (size_t p = 0; p < n8; p += 8) store64(d + p, row_lookup64(t, load64(s + p)));
+                    for (size_t p = n8; p < n; p++) d[p] = t[s[p]];
+                } else if (c == 1) {
+                    for (size_t p = 0; p < n8; p += 8) store64(d + p, load64(d + p) ^ load64(s + p));
+                    for (size_t p = n8; p < n; p++) d[p] ^= s[p];
+                } else if (c != 0) {
+                    for (size_t p = 0; p < n8; p += 8)
+                        store64(d + p, load64(d + p) ^ row_lookup64(t, load64(s + p)));
+                    for (size_t p = n8; p < n; p++) d[p] ^= t[s[p]];
+                }
+            }
+        }
+    }
+}
+
+/* x * (the field's x) on eight packed bytes. */
+static inline uint64_t xtime64(uint64_t v, uint64_t red) {
+    return ((v & 0x7f7f7f7f7f7f7f7fULL) << 1) ^ (((v >> 7) & 0x0101010101010101ULL) * red);
+}
+
+static inline uint64_t mulc64_ct(uint64_t v, uint8_t c, uint64_t red) {
+    uint64_t r = 0;
+    for (int b = 7; b >= 0; b--) {
+        r = xtime64(r, red);
+        if ((c >> b) & 1) r ^= v;   /* c is public */
+    }
+    return r;
+}
+
+void gf_dot_ref_ct(const gf_field *f, size_t len, size_t nsrc, size_t ndst, const uint8_t *coeffs,
+                   const uint8_t *const *src, uint8_t *const *dst, int flags) {
+    const int accumulate = flags & GF_DOT_ACCUMULATE;
+    const uint64_t red = f->xtime_red;
+    const size_t len8 = len & ~(size_t)7;
+    for (size_t i = 0; i < ndst; i++) {
+        uint8_t *d = dst[i];
+        for (size_t p = 0; p < len8; p += 8) {
+            uint64_t acc = accumulate ? load64(d + p) : 0;
+            for (size_t j = 0; j < nsrc; j++)
+                acc ^= mulc64_ct(load64(src[j] + p), coeffs[i * nsrc + j], red);
+            store64(d + p, acc);
+        }
+    }
+    gf_dot_tail(f, len8, len, nsrc, ndst, coeffs, src, dst, flags | GF_DOT_CONSTTIME);
+}
+
+void gf_dot_tail(const gf_field *f, size_t off, size_t len, size_t nsrc, size_t ndst,
+                 const uint8_t *coeffs, const uint8_t *const *src, uint8_t *const *dst,
+                 int flags) {
+    const int accumulate = flags & GF_DOT_ACCUMULATE;
+    if (!(flags & GF_DOT_CONSTTIME)) {
+        for (size_t i = 0; i < ndst; i++) {
+            for (size_t p = off; p < len; p++) {
+                uint8_t acc = accumulate ? dst[i][p] : 0;
+                for (size_t j = 0; j < nsrc; j++) acc ^= f->mul[coeffs[i * nsrc + j]][src[j][p]];
+                dst[i][p] = acc;
+            }
+        }
+        return;
+    }
+    for (size_t i = 0; i < ndst; i++) {
+        for (size_t p = off; p < len; p++) {
+            uint8_t acc = accumulate ? dst[i][p] : 0;
+            for (size_t j = 0; j < nsrc; j++) acc ^= gf_mul_ct(f, src[j][p], coeffs[i * nsrc + j]);
+            dst[i][p] = acc;
+        }
+    }
+}
