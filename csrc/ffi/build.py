@@ -7,6 +7,8 @@ test, fuzz and speed harnesses. Environment:
 * ``N3_DEBUG=1``      -O0 -g
 * ``N3_SANITIZE=...`` e.g. ``address,undefined`` (also linked)
 * ``N3_PORTABLE=1``   no SIMD kernels at all (only the portable C)
+* ``N3_BUILD_EXCLUDE=ec,...`` leave out csrc/<name>/ and csrc/ffi/cdef_<name>.h
+  (for developing one part while another does not build)
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from cffi import FFI
 HERE = Path(__file__).resolve().parent
 CSRC = HERE.parent
 ROOT = CSRC.parent
-EXCLUDED = {"tests", "fuzz", "speed", "ffi"}
+OPTIONAL = {x for x in os.environ.get("N3_BUILD_EXCLUDE", "").split(",") if x}
+EXCLUDED = {"tests", "fuzz", "speed", "ffi"} | OPTIONAL
 
 
 def _rel(p: Path) -> str:
@@ -37,7 +40,12 @@ def _sources() -> list[str]:
 
 
 def _cdef() -> str:
-    return "\n".join(p.read_text() for p in sorted(HERE.glob("cdef_*.h")))
+    parts = [
+        p.read_text()
+        for p in sorted(HERE.glob("cdef_*.h"))
+        if p.stem.removeprefix("cdef_") not in OPTIONAL
+    ]
+    return "\n".join(parts)
 
 
 def _flags() -> tuple[list[str], list[str], list[tuple[str, str | None]]]:
@@ -52,6 +60,7 @@ def _flags() -> tuple[list[str], list[str], list[tuple[str, str | None]]]:
     if san:
         cflags += [f"-fsanitize={san}", "-fno-omit-frame-pointer", "-g"]
         ldflags += [f"-fsanitize={san}"]
+    macros += [(f"N3_WITHOUT_{name.upper()}", "1") for name in sorted(OPTIONAL)]
     if os.environ.get("N3_PORTABLE") == "1":
         macros.append(("N3_PORTABLE", "1"))
     if sys.platform == "win32":  # pragma: no cover - MSVC has no such flags

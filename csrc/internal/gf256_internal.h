@@ -75,12 +75,18 @@ void gf_dot_gfni(const gf_field *, size_t, size_t, size_t, const uint8_t *,
 void gf_dot_gfni512(const gf_field *, size_t, size_t, size_t, const uint8_t *,
                     const uint8_t *const *, uint8_t *const *, int);
 
-/* Constant-time tail used by every SIMD kernel for the last len % width bytes. */
-void gf_dot_tail_ct(const gf_field *f, size_t off, size_t len, size_t nsrc, size_t ndst,
-                    const uint8_t *coeffs, const uint8_t *const *src,
-                    uint8_t *const *dst, int flags);
+/* Scalar tail used by every kernel for bytes [off, len): tables unless
+ * GF_DOT_CONSTTIME, then shift-and-add. */
+void gf_dot_tail(const gf_field *f, size_t off, size_t len, size_t nsrc, size_t ndst,
+                 const uint8_t *coeffs, const uint8_t *const *src,
+                 uint8_t *const *dst, int flags);
 
 int gf_invert_matrix_field(const gf_field *f, uint8_t *out, uint8_t *work, size_t n);
+
+/* Run fn, staging misaligned destinations through an aligned L1 block. */
+void gf_dot_call(gf_dot_fn fn, const gf_field *f, size_t len, size_t nsrc, size_t ndst,
+                 const uint8_t *coeffs, const uint8_t *const *src, uint8_t *const *dst,
+                 int flags);
 
 /* Resolve a kernel id (after availability was checked) and constant-time flag. */
 gf_dot_fn gf_dot_select(int kernel, int consttime);

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from n3crypto import errors
+from n3crypto.bindings import U8_ARRAY, ffi
 
 
 def as_bytes_view(obj: Any, what: str) -> memoryview:
@@ -22,6 +24,43 @@ def as_bytes_view(obj: Any, what: str) -> memoryview:
     if mv.format != "B" or mv.ndim != 1:
         mv = mv.cast("B")
     return mv
+
+
+def c_buffers(objs: Sequence[Any], what: str, writable: bool = False) -> tuple[list[Any], int]:
+    """cffi ``uint8_t[]`` views of equal-length buffers, and their length.
+
+    Zero-copy; raises a clear exception for a non-buffer, a read-only buffer
+    where one must be written, a non-contiguous buffer or unequal lengths.
+    """
+    frombuf = ffi.from_buffer
+    try:
+        out = [frombuf(U8_ARRAY, obj, writable) for obj in objs]
+    except (TypeError, BufferError, ValueError):
+        out = [_one_buffer(obj, f"{what}[{i}]", writable) for i, obj in enumerate(objs)]
+    if not out:
+        return out, 0
+    size = len(out[0])
+    for i, b in enumerate(out):
+        if len(b) != size:
+            sizes = sorted({len(x) for x in out})
+            raise errors.N3ValueError(f"{what} have unequal lengths {sizes} (first at index {i})")
+    return out, size
+
+
+def _one_buffer(obj: Any, what: str, writable: bool) -> Any:
+    """from_buffer for one object, with the error explained."""
+    if isinstance(obj, str):
+        raise errors.N3TypeError(f"{what} must be a bytes-like object, not str")
+    try:
+        return ffi.from_buffer(U8_ARRAY, obj, writable)
+    except (TypeError, BufferError, ValueError) as exc:
+        if writable and "writable" in str(exc):
+            raise errors.N3TypeError(f"{what} must be a writable buffer") from None
+        if isinstance(exc, TypeError):
+            raise errors.N3TypeError(
+                f"{what} must be a bytes-like object, not {type(obj).__name__}"
+            ) from None
+        raise errors.N3ValueError(f"{what}: {exc}") from None
 
 
 def check_int(value: Any, what: str, lo: int, hi: int) -> int:

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from n3crypto import errors
-from n3crypto._buffers import as_bytes_view, check_int
+from n3crypto._buffers import as_bytes_view, c_buffers, check_int
 from n3crypto.bindings import default_kernel, ffi, kernel_id, kernel_name
 from n3crypto.bindings import rs as _rs
 
@@ -135,7 +135,7 @@ class ErasureCoder:
         """Parity shards (``m`` of them) for ``k`` equal-length data shards."""
         views, size = self._check_shards(data_shards, self._k, "data_shards")
         parity = [bytearray(size) for _ in range(self._m)]
-        self._encode(views, parity, size)
+        self._encode(views, [ffi.from_buffer("uint8_t[]", p) for p in parity], size)
         return [bytes(p) for p in parity]
 
     def encode_into(self, data_shards: Sequence[Any], parity_out: Sequence[Any]) -> None:
@@ -150,11 +150,9 @@ class ErasureCoder:
             )
         self._encode(views, outs, size)
 
-    def _encode(self, views: Sequence[Any], outs: Sequence[Any], size: int) -> None:
+    def _encode(self, srcs: list[Any], dsts: list[Any], size: int) -> None:
         if not self._m or not size:
             return
-        srcs = [_rs.ffi.from_buffer("uint8_t[]", v) for v in views]
-        dsts = [_rs.ffi.from_buffer("uint8_t[]", o, require_writable=True) for o in outs]
         _rs.rs_encode(self._ctx, size, _rs.ptr_array(srcs), _rs.ptr_array(dsts))
 
     # -- decoding ---------------------------------------------------------
@@ -174,9 +172,7 @@ class ErasureCoder:
     def _locate(self, views: list[Any], present: bytearray, size: int) -> list[int]:
         if sum(present) == self._k or size == 0:
             return []
-        bufs = [
-            _rs.ffi.from_buffer("uint8_t[]", v) if v is not None else ffi.NULL for v in views
-        ]
+        bufs = [ffi.NULL if v is None else v for v in views]
         try:
             bad = _rs.rs_locate(self._ctx, size, _rs.ptr_array(bufs), bytes(present), self._n)
         except errors.DecodeError:
@@ -210,11 +206,10 @@ class ErasureCoder:
         for i in bad:
             present[i] = 0
         want = bytearray(0 if p else 1 for p in present)
-        out: list[Any] = [
-            bytearray(size) if want[i] else views[i] for i in range(self._n)
-        ]
+        fresh = {i: bytearray(size) for i in range(self._n) if want[i]}
+        out = [ffi.from_buffer("uint8_t[]", fresh[i]) if i in fresh else views[i] for i in range(self._n)]
         self._rebuild(out, present, want, size)
-        return [bytes(o) for o in out]
+        return [bytes(fresh[i]) if i in fresh else bytes(ffi.buffer(views[i])) for i in range(self._n)]
 
     def decode(self, shards: Sequence[Any]) -> DecodedData:
         """The data :meth:`encode` split into ``shards`` (``None`` for a lost one).
@@ -232,12 +227,10 @@ class ErasureCoder:
         for i in corrupted:
             present[i] = 0
         want = bytearray(1 if (i < self._k and not present[i]) else 0 for i in range(self._n))
-        out: list[Any] = list(views)
-        for i in range(self._k):
-            if want[i]:
-                out[i] = bytearray(size)
+        fresh = {i: bytearray(size) for i in range(self._k) if want[i]}
+        out = [ffi.from_buffer("uint8_t[]", fresh[i]) if i in fresh else views[i] for i in range(self._n)]
         self._rebuild(out, present, want, size)
-        joined = b"".join(out[: self._k])
+        joined = b"".join(ffi.buffer(out[i]) for i in range(self._k))
         end = len(joined.rstrip(b"\x00"))
         if end == 0 or joined[end - 1] != _PAD:
             raise errors.DecodeError("decoded data has no valid padding: shards do not belong together")
@@ -251,12 +244,8 @@ class ErasureCoder:
             src_idx, rows = _rs.rs_decode_rows(
                 self._ctx, bytes(present), bytes(want), self._k, nwant
             )
-        srcs = [_rs.ffi.from_buffer("uint8_t[]", out[i]) for i in src_idx]
-        dsts = [
-            _rs.ffi.from_buffer("uint8_t[]", out[i], require_writable=True)
-            for i in range(self._n)
-            if want[i]
-        ]
+        srcs = [out[i] for i in src_idx]
+        dsts = [out[i] for i in range(self._n) if want[i]]
         _rs.gf256_dot_prod(
             self._kernel, 0, size, rows, _rs.ptr_array(srcs), self._k, _rs.ptr_array(dsts), nwant
         )
@@ -264,40 +253,30 @@ class ErasureCoder:
     # -- validation -------------------------------------------------------
     def _check_shards(
         self, shards: Sequence[Any], count: int, what: str, writable: bool = False
-    ) -> tuple[list[memoryview], int]:
+    ) -> tuple[list[Any], int]:
         if isinstance(shards, (bytes, bytearray, memoryview, str)) or not isinstance(
             shards, Sequence
         ):
             raise errors.N3TypeError(f"{what} must be a sequence of {count} buffers")
         if len(shards) != count:
             raise errors.N3ValueError(f"{what} must hold {count} shards, got {len(shards)}")
-        views = [as_bytes_view(s, f"{what}[{i}]") for i, s in enumerate(shards)]
-        if writable:
-            for i, v in enumerate(views):
-                if v.readonly:
-                    raise errors.N3TypeError(f"{what}[{i}] must be a writable buffer")
-        sizes = {len(v) for v in views}
-        if len(sizes) > 1:
-            raise errors.N3ValueError(f"{what} have unequal lengths {sorted(sizes)}")
-        return views, sizes.pop() if sizes else 0
+        return c_buffers(shards, what, writable)
 
     def _check_optional(self, shards: Sequence[Any]) -> tuple[list[Any], bytearray, int]:
+        """cffi views of the present shards (None for missing), flags, length."""
         if isinstance(shards, (bytes, bytearray, memoryview, str)) or not isinstance(
             shards, Sequence
         ):
             raise errors.N3TypeError(f"shards must be a sequence of {self._n} buffers or None")
         if len(shards) != self._n:
             raise errors.N3ValueError(f"expected {self._n} shards, got {len(shards)}")
-        views: list[Any] = [
-            None if s is None else as_bytes_view(s, f"shards[{i}]") for i, s in enumerate(shards)
-        ]
-        present = bytearray(0 if v is None else 1 for v in views)
+        present = bytearray(0 if s is None else 1 for s in shards)
         have = sum(present)
         if have < self._k:
             raise errors.InsufficientShares(
                 f"need at least {self._k} of {self._n} shards, got {have}"
             )
-        sizes = {len(v) for v in views if v is not None}
-        if len(sizes) > 1:
-            raise errors.N3ValueError(f"shards have unequal lengths {sorted(sizes)}")
-        return views, present, sizes.pop()
+        got, size = c_buffers([s for s in shards if s is not None], "shards")
+        it = iter(got)
+        views = [next(it) if p else None for p in present]
+        return views, present, size

@@ -68,33 +68,67 @@ T_GFNI void gf_dot_gfni(const gf_field *f, size_t len, size_t nsrc, size_t ndst,
     gf_dot_tail(f, body, len, nsrc, ndst, coeffs, src, dst, flags);
 }
 
-/* 64 bytes per step in one zmm; sources in pairs folded by VPTERNLOGQ 0x96. */
-INLINE T_GFNI512 void dot_gfni512_group(const gf_field *f, size_t len, size_t nsrc, size_t g,
-                                        const uint8_t *coeffs, const uint8_t *const *src,
-                                        uint8_t *const *dst, int accumulate) {
-    for (size_t p = 0; p + 64 <= len; p += 64) {
-        __m512i a[6];
-        for (size_t i = 0; i < g; i++)
-            a[i] = accumulate ? _mm512_loadu_si512((const void *)(dst[i] + p)) : _mm512_setzero_si512();
+/* 128 bytes per step in two zmm, so each matrix load serves two products;
+ * sources in pairs folded by VPTERNLOGQ 0x96 (three-way xor). The matrices
+ * of this destination group are gathered once per call into `mats`
+ * (mats[j*g + i]), which the compiler folds into the affine instruction as
+ * a {1to8} broadcast operand. */
+INLINE T_GFNI512 void dot_gfni512_group(size_t len, size_t nsrc, size_t g, const uint64_t *mats,
+                                        const uint8_t *const *src, uint8_t *const *dst,
+                                        size_t off, int accumulate) {
+    size_t p = off;
+    for (; p + 128 <= len; p += 128) {
+        __m512i a[6], b[6];
+        for (size_t i = 0; i < g; i++) {
+            if (accumulate) {
+                a[i] = _mm512_loadu_si512((const void *)(dst[i] + p));
+                b[i] = _mm512_loadu_si512((const void *)(dst[i] + p + 64));
+            } else {
+                a[i] = _mm512_setzero_si512();
+                b[i] = _mm512_setzero_si512();
+            }
+        }
         size_t j = 0;
         for (; j + 2 <= nsrc; j += 2) {
             const __m512i x0 = _mm512_loadu_si512((const void *)(src[j] + p));
-            const __m512i x1 = _mm512_loadu_si512((const void *)(src[j + 1] + p));
+            const __m512i x1 = _mm512_loadu_si512((const void *)(src[j] + p + 64));
+            const __m512i y0 = _mm512_loadu_si512((const void *)(src[j + 1] + p));
+            const __m512i y1 = _mm512_loadu_si512((const void *)(src[j + 1] + p + 64));
             for (size_t i = 0; i < g; i++) {
-                const __m512i m0 = _mm512_set1_epi64((long long)f->affine[coeffs[i * nsrc + j]]);
-                const __m512i m1 = _mm512_set1_epi64((long long)f->affine[coeffs[i * nsrc + j + 1]]);
+                const __m512i m0 = _mm512_set1_epi64((long long)mats[j * g + i]);
+                const __m512i m1 = _mm512_set1_epi64((long long)mats[(j + 1) * g + i]);
                 a[i] = _mm512_ternarylogic_epi64(a[i], _mm512_gf2p8affine_epi64_epi8(x0, m0, 0),
-                                                 _mm512_gf2p8affine_epi64_epi8(x1, m1, 0), 0x96);
+                                                 _mm512_gf2p8affine_epi64_epi8(y0, m1, 0), 0x96);
+                b[i] = _mm512_ternarylogic_epi64(b[i], _mm512_gf2p8affine_epi64_epi8(x1, m0, 0),
+                                                 _mm512_gf2p8affine_epi64_epi8(y1, m1, 0), 0x96);
             }
         }
         if (j < nsrc) {
             const __m512i x0 = _mm512_loadu_si512((const void *)(src[j] + p));
+            const __m512i x1 = _mm512_loadu_si512((const void *)(src[j] + p + 64));
             for (size_t i = 0; i < g; i++) {
-                const __m512i m0 = _mm512_set1_epi64((long long)f->affine[coeffs[i * nsrc + j]]);
+                const __m512i m0 = _mm512_set1_epi64((long long)mats[j * g + i]);
                 a[i] = _mm512_xor_si512(a[i], _mm512_gf2p8affine_epi64_epi8(x0, m0, 0));
+                b[i] = _mm512_xor_si512(b[i], _mm512_gf2p8affine_epi64_epi8(x1, m0, 0));
             }
         }
-        for (size_t i = 0; i < g; i++) _mm512_storeu_si512((void *)(dst[i] + p), a[i]);
+        for (size_t i = 0; i < g; i++) {
+            _mm512_storeu_si512((void *)(dst[i] + p), a[i]);
+            _mm512_storeu_si512((void *)(dst[i] + p + 64), b[i]);
+        }
+    }
+    /* One 64-byte step for the remainder, if any. */
+    for (; p + 64 <= len; p += 64) {
+        for (size_t i = 0; i < g; i++) {
+            __m512i acc = accumulate ? _mm512_loadu_si512((const void *)(dst[i] + p))
+                                     : _mm512_setzero_si512();
+            for (size_t j = 0; j < nsrc; j++) {
+                const __m512i x = _mm512_loadu_si512((const void *)(src[j] + p));
+                acc = _mm512_xor_si512(acc, _mm512_gf2p8affine_epi64_epi8(
+                                                x, _mm512_set1_epi64((long long)mats[j * g + i]), 0));
+            }
+            _mm512_storeu_si512((void *)(dst[i] + p), acc);
+        }
     }
 }
 
@@ -103,17 +137,19 @@ T_GFNI512 void gf_dot_gfni512(const gf_field *f, size_t len, size_t nsrc, size_t
                               uint8_t *const *dst, int flags) {
     const int accumulate = flags & GF_DOT_ACCUMULATE;
     const size_t body = len & ~(size_t)63;
+    uint64_t mats[6 * 255];
     for (size_t i0 = 0; i0 < ndst; i0 += 6) {
         const size_t g = ndst - i0 < 6 ? ndst - i0 : 6;
-        const uint8_t *c = coeffs + i0 * nsrc;
+        for (size_t j = 0; j < nsrc; j++)
+            for (size_t i = 0; i < g; i++) mats[j * g + i] = f->affine[coeffs[(i0 + i) * nsrc + j]];
         uint8_t *const *d = dst + i0;
         switch (g) {
-        case 1: dot_gfni512_group(f, body, nsrc, 1, c, src, d, accumulate); break;
-        case 2: dot_gfni512_group(f, body, nsrc, 2, c, src, d, accumulate); break;
-        case 3: dot_gfni512_group(f, body, nsrc, 3, c, src, d, accumulate); break;
-        case 4: dot_gfni512_group(f, body, nsrc, 4, c, src, d, accumulate); break;
-        case 5: dot_gfni512_group(f, body, nsrc, 5, c, src, d, accumulate); break;
-        default: dot_gfni512_group(f, body, nsrc, 6, c, src, d, accumulate); break;
+        case 1: dot_gfni512_group(body, nsrc, 1, mats, src, d, 0, accumulate); break;
+        case 2: dot_gfni512_group(body, nsrc, 2, mats, src, d, 0, accumulate); break;
+        case 3: dot_gfni512_group(body, nsrc, 3, mats, src, d, 0, accumulate); break;
+        case 4: dot_gfni512_group(body, nsrc, 4, mats, src, d, 0, accumulate); break;
+        case 5: dot_gfni512_group(body, nsrc, 5, mats, src, d, 0, accumulate); break;
+        default: dot_gfni512_group(body, nsrc, 6, mats, src, d, 0, accumulate); break;
         }
     }
     gf_dot_tail(f, body, len, nsrc, ndst, coeffs, src, dst, flags);

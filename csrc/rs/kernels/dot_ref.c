@@ -107,3 +107,40 @@ void gf_dot_tail(const gf_field *f, size_t off, size_t len, size_t nsrc, size_t 
         }
     }
 }
+
+/*
+ * Misaligned destinations cost more than misaligned sources: every 64-byte
+ * store then splits across two cache lines (measured: 1 MiB shards at +48
+ * bytes run ~30% slower). When a destination is not 64-byte aligned, the
+ * kernel writes a block into an aligned L1 scratch and memcpy (which aligns
+ * its own stores) moves it out. Python's bytes and bytearray buffers are
+ * 16-byte aligned at best, so this is the common case from Python.
+ */
+#define STAGE_BLOCK 2048
+#define STAGE_ROWS 8
+
+void gf_dot_call(gf_dot_fn fn, const gf_field *f, size_t len, size_t nsrc, size_t ndst,
+                 const uint8_t *coeffs, const uint8_t *const *src, uint8_t *const *dst,
+                 int flags) {
+    int misaligned = 0;
+    for (size_t i = 0; i < ndst; i++) misaligned |= (int)((uintptr_t)dst[i] & 63);
+    if (!misaligned || len < 2 * STAGE_BLOCK || fn == gf_dot_ref || fn == gf_dot_ref_ct) {
+        fn(f, len, nsrc, ndst, coeffs, src, dst, flags);
+        return;
+    }
+    _Alignas(64) uint8_t stage[STAGE_ROWS][STAGE_BLOCK];
+    const uint8_t *bsrc[256];
+    uint8_t *bdst[STAGE_ROWS];
+    for (size_t i = 0; i < STAGE_ROWS; i++) bdst[i] = stage[i];
+    for (size_t i0 = 0; i0 < ndst; i0 += STAGE_ROWS) {
+        const size_t g = ndst - i0 < STAGE_ROWS ? ndst - i0 : STAGE_ROWS;
+        for (size_t off = 0; off < len; off += STAGE_BLOCK) {
+            const size_t w = len - off < STAGE_BLOCK ? len - off : STAGE_BLOCK;
+            for (size_t j = 0; j < nsrc; j++) bsrc[j] = src[j] + off;
+            if (flags & GF_DOT_ACCUMULATE)
+                for (size_t i = 0; i < g; i++) memcpy(stage[i], dst[i0 + i] + off, w);
+            fn(f, w, nsrc, g, coeffs + i0 * nsrc, bsrc, bdst, flags);
+            for (size_t i = 0; i < g; i++) memcpy(dst[i0 + i] + off, stage[i], w);
+        }
+    }
+}

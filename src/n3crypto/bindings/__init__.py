@@ -15,6 +15,8 @@ from n3crypto._native import ffi, lib
 
 __all__ = [
     "KERNELS",
+    "U8_ARRAY",
+    "U8_PTR_ARRAY",
     "available_kernels",
     "check",
     "default_kernel",
@@ -27,6 +29,9 @@ __all__ = [
 
 if lib.n3_init() != 0:  # pragma: no cover - n3_init cannot fail today
     raise ImportError("n3crypto: native core failed to initialize")
+
+U8_ARRAY = ffi.typeof("uint8_t[]")
+U8_PTR_ARRAY = ffi.typeof("uint8_t *[]")
 
 KERNELS: dict[str, int] = {
     "ref": lib.N3_KERNEL_REF,

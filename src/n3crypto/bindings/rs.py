@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from n3crypto.bindings import check, ffi, lib
+from n3crypto.bindings import U8_PTR_ARRAY, check, ffi, lib
 
 MAX_SHARDS: int = lib.N3_RS_MAX_SHARDS
 
@@ -20,10 +20,7 @@ def gf256_inv(a: int) -> int:
 
 def ptr_array(bufs: Sequence[Any]) -> Any:
     """A C array of ``uint8_t *`` over cffi buffers (kept alive by the caller)."""
-    arr = ffi.new("uint8_t *[]", len(bufs))
-    for i, b in enumerate(bufs):
-        arr[i] = b
-    return arr
+    return ffi.new(U8_PTR_ARRAY, list(bufs))
 
 
 def gf256_dot_prod(
