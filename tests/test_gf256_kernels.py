@@ -68,7 +68,9 @@ def test_every_constant_odd_lengths_guarded(kernel: str, flags: int) -> None:
 
 
 @pytest.mark.parametrize("kernel", KERNEL_NAMES)
-@pytest.mark.parametrize("flags", [0, lib.N3_GF_ACCUMULATE, lib.N3_GF_CONSTTIME | lib.N3_GF_ACCUMULATE])
+@pytest.mark.parametrize(
+    "flags", [0, lib.N3_GF_ACCUMULATE, lib.N3_GF_CONSTTIME | lib.N3_GF_ACCUMULATE]
+)
 @pytest.mark.parametrize(("nsrc", "ndst"), [(1, 1), (3, 5), (10, 4), (7, 7), (2, 13), (17, 3)])
 def test_dot_product_matches_reference(kernel: str, flags: int, nsrc: int, ndst: int) -> None:
     rng = random.Random(nsrc * 100 + ndst + flags)
@@ -83,7 +85,9 @@ def test_dot_product_matches_reference(kernel: str, flags: int, nsrc: int, ndst:
     _dot(kernel, flags, coeffs, srcs, dsts)
     want = ref.dot(coeffs, [bytes(s) for s in srcs])
     if flags & lib.N3_GF_ACCUMULATE:
-        want = [bytes(x ^ y for x, y in zip(w, i, strict=True)) for w, i in zip(want, init, strict=True)]
+        want = [
+            bytes(x ^ y for x, y in zip(w, i, strict=True)) for w, i in zip(want, init, strict=True)
+        ]
     assert [bytes(d) for d in dsts] == want
 
 
@@ -106,7 +110,9 @@ def test_forcing_an_unknown_or_missing_kernel_raises(monkeypatch: pytest.MonkeyP
     if lib.n3_kernel_available(KERNELS["gfni512"]) != 0:
         with pytest.raises(errors.UnavailableError):
             kernel_id("gfni512")
-    assert lib.n3_gf256_dot_prod(99, 0, 1, 1, 1, ffi.NULL, ffi.NULL, ffi.NULL) == lib.N3_EUNAVAILABLE
+    assert (
+        lib.n3_gf256_dot_prod(99, 0, 1, 1, 1, ffi.NULL, ffi.NULL, ffi.NULL) == lib.N3_EUNAVAILABLE
+    )
 
 
 def test_matrix_inverse_and_lagrange() -> None:

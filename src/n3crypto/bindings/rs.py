@@ -68,7 +68,9 @@ def rs_encode(ctx: Any, length: int, data: Any, parity: Any) -> None:
     check(lib.n3_rs_encode(ctx, length, data, parity), "erasure encode")
 
 
-def rs_decode_rows(ctx: Any, present: bytes, want: bytes, k: int, nwant: int) -> tuple[bytes, bytes]:
+def rs_decode_rows(
+    ctx: Any, present: bytes, want: bytes, k: int, nwant: int
+) -> tuple[bytes, bytes]:
     src_idx = ffi.new("uint8_t[]", k)
     rows = ffi.new("uint8_t[]", max(1, nwant * k))
     check(lib.n3_rs_decode_rows(ctx, present, want, src_idx, rows), "decode matrix")
@@ -86,5 +88,7 @@ def rs_locate(ctx: Any, length: int, shards: Any, present: bytes, n: int) -> byt
     size = lib.n3_rs_locate_scratch_size(ctx)
     scratch = ffi.new("uint8_t[]", size)
     bad = ffi.new("uint8_t[]", n)
-    check(lib.n3_rs_locate(ctx, length, shards, present, scratch, size, bad), "locate corrupt shards")
+    check(
+        lib.n3_rs_locate(ctx, length, shards, present, scratch, size, bad), "locate corrupt shards"
+    )
     return bytes(ffi.buffer(bad))

@@ -1,0 +1,62 @@
+"""The one versioned envelope every serialized n3crypto object travels in.
+
+Layout (all integers big-endian)::
+
+    b"N3" | envelope version (1 byte, = 1) | kind length (1) | kind (ASCII)
+          | object version (1) | body
+
+``kind`` names the object (``"rs-shard"``, later keys, ciphertexts, shares);
+``object version`` is that object's own format version. Readers check
+all of it and raise :class:`~n3crypto.errors.InvalidEncoding` with the reason.
+
+>>> from n3crypto import envelope
+>>> blob = envelope.pack("example", 1, b"body")
+>>> envelope.unpack(blob, "example")
+(1, b'body')
+"""
+
+from __future__ import annotations
+
+from n3crypto import errors
+
+__all__ = ["ENVELOPE_VERSION", "MAGIC", "pack", "peek_kind", "unpack"]
+
+MAGIC = b"N3"
+ENVELOPE_VERSION = 1
+
+
+def pack(kind: str, version: int, body: bytes) -> bytes:
+    """Wrap ``body`` as object ``kind`` at format ``version``."""
+    raw = kind.encode("ascii")
+    if not 0 < len(raw) < 256:
+        raise errors.N3ValueError("envelope kind must be 1..255 ASCII characters")
+    if not 0 <= version < 256:
+        raise errors.N3ValueError("object version must fit in one byte")
+    return MAGIC + bytes([ENVELOPE_VERSION, len(raw)]) + raw + bytes([version]) + bytes(body)
+
+
+def peek_kind(blob: bytes) -> str:
+    """The kind of object in an envelope (after checking the header)."""
+    if len(blob) < 5 or blob[:2] != MAGIC:
+        raise errors.InvalidEncoding("not an n3crypto envelope (bad magic)")
+    if blob[2] != ENVELOPE_VERSION:
+        raise errors.InvalidEncoding(f"unsupported envelope version {blob[2]}")
+    n = blob[3]
+    if len(blob) < 5 + n:
+        raise errors.InvalidEncoding("truncated envelope header")
+    try:
+        return bytes(blob[4 : 4 + n]).decode("ascii")
+    except UnicodeDecodeError:
+        raise errors.InvalidEncoding("envelope kind is not ASCII") from None
+
+
+def unpack(blob: bytes, kind: str, *, versions: tuple[int, ...] = (1,)) -> tuple[int, bytes]:
+    """``(object version, body)`` of an envelope that must hold ``kind``."""
+    got = peek_kind(blob)
+    if got != kind:
+        raise errors.InvalidEncoding(f"expected a {kind!r} object, found {got!r}")
+    off = 4 + blob[3]
+    version = blob[off]
+    if version not in versions:
+        raise errors.InvalidEncoding(f"unsupported {kind} format version {version}")
+    return version, bytes(blob[off + 1 :])
