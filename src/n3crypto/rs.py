@@ -148,11 +148,17 @@ class ErasureCoder:
         so its length is recovered by :meth:`decode`.
         """
         mv = as_bytes_view(data, "data")
-        size = self.shard_size(len(mv))
-        padded = bytearray(size * self._k)
-        padded[: len(mv)] = mv
-        padded[len(mv)] = _PAD
-        out = [bytes(padded[i * size : (i + 1) * size]) for i in range(self._k)]
+        n = len(mv)
+        size = self.shard_size(n)
+        out: list[bytes] = []
+        for i in range(self._k):
+            lo, hi = i * size, (i + 1) * size
+            if hi <= n:
+                out.append(bytes(mv[lo:hi]))
+            else:  # the shard holding the padding marker, then zero shards
+                part = bytes(mv[lo:n]) if lo < n else b""
+                marker = b"\x80" if lo <= n else b""
+                out.append(part + marker + bytes(size - len(part) - len(marker)))
         return out + self.encode_shards(out)
 
     def encode_shards(self, data_shards: Sequence[Any]) -> list[bytes]:
@@ -262,13 +268,26 @@ class ErasureCoder:
             for i in range(self._n)
         ]
         self._rebuild(out, present, want, size)
-        joined = b"".join(ffi.buffer(out[i]) for i in range(self._k))
-        end = len(joined.rstrip(b"\x00"))
-        if end == 0 or joined[end - 1] != _PAD:
+        # The padding (0x80 then fewer than k zeros) ends the last data shard(s).
+        total = size * self._k
+        tail_len = min(total, self._k + 1)
+        tail = b"".join(
+            ffi.buffer(out[i])[max(0, total - tail_len - i * size) :]
+            for i in range((total - tail_len) // size if size else 0, self._k)
+        )
+        stripped = tail.rstrip(b"\x00")
+        if not stripped or stripped[-1] != _PAD:
             raise errors.DecodeError(
                 "decoded data has no valid padding: shards do not belong together"
             )
-        return DecodedData(joined[: end - 1], missing, corrupted)
+        length = total - tail_len + len(stripped) - 1
+        parts = []
+        for i in range(self._k):
+            lo = i * size
+            if lo >= length:
+                break
+            parts.append(memoryview(ffi.buffer(out[i]))[: min(size, length - lo)])
+        return DecodedData(b"".join(parts), missing, corrupted)
 
     def _rebuild(self, out: list[Any], present: bytearray, want: bytearray, size: int) -> None:
         nwant = sum(want)
