@@ -14,42 +14,55 @@
 
 #include "gf256_internal.h"
 
-#define REF_BLOCK 2048
-
 static inline uint64_t load64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 static inline void store64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
-static inline uint64_t row_lookup64(const uint8_t *t, uint64_t s) {
-    return (uint64_t)t[s & 0xff] | (uint64_t)t[(s >> 8) & 0xff] << 8 |
-           (uint64_t)t[(s >> 16) & 0xff] << 16 | (uint64_t)t[(s >> 24) & 0xff] << 24 |
-           (uint64_t)t[(s >> 32) & 0xff] << 32 | (uint64_t)t[(s >> 40) & 0xff] << 40 |
-           (uint64_t)t[(s >> 48) & 0xff] << 48 | (uint64_t)t[s >> 56] << 56;
+/*
+ * Up to four destinations per pass; for each 8-byte position every source
+ * word is loaded once and each of its bytes indexes the table rows of all
+ * g coefficients, so a destination word is written once per pass instead
+ * of once per source (zfec makes one pass per source and destination).
+ */
+static inline __attribute__((always_inline)) void
+dot_ref_group(const gf_field *f, size_t len, size_t nsrc, size_t g, const uint8_t *coeffs,
+              size_t cstride, const uint8_t *const *src, uint8_t *const *dst, int accumulate) {
+    const uint8_t *rows[4][256];
+    for (size_t i = 0; i < g; i++)
+        for (size_t j = 0; j < nsrc; j++) rows[i][j] = f->mul[coeffs[i * cstride + j]];
+    const size_t len8 = len & ~(size_t)7;
+    for (size_t p = 0; p < len8; p += 8) {
+        uint64_t acc[4] = {0, 0, 0, 0};
+        for (size_t j = 0; j < nsrc; j++) {
+            const uint64_t sv = load64(src[j] + p);
+            for (int b = 0; b < 8; b++) {
+                const unsigned x = (unsigned)(sv >> (8 * b)) & 0xff;
+                for (size_t i = 0; i < g; i++) acc[i] ^= (uint64_t)rows[i][j][x] << (8 * b);
+            }
+        }
+        for (size_t i = 0; i < g; i++)
+            store64(dst[i] + p, accumulate ? load64(dst[i] + p) ^ acc[i] : acc[i]);
+    }
+    for (size_t p = len8; p < len; p++) {
+        for (size_t i = 0; i < g; i++) {
+            uint8_t a = accumulate ? dst[i][p] : 0;
+            for (size_t j = 0; j < nsrc; j++) a ^= rows[i][j][src[j][p]];
+            dst[i][p] = a;
+        }
+    }
 }
 
 void gf_dot_ref(const gf_field *f, size_t len, size_t nsrc, size_t ndst, const uint8_t *coeffs,
                 const uint8_t *const *src, uint8_t *const *dst, int flags) {
     const int accumulate = flags & GF_DOT_ACCUMULATE;
-    for (size_t off = 0; off < len; off += REF_BLOCK) {
-        const size_t n = len - off < REF_BLOCK ? len - off : REF_BLOCK;
-        const size_t n8 = n & ~(size_t)7;
-        for (size_t i = 0; i < ndst; i++) {
-            uint8_t *d = dst[i] + off;
-            for (size_t j = 0; j < nsrc; j++) {
-                const uint8_t c = coeffs[i * nsrc + j];
-                const uint8_t *s = src[j] + off;
-                const uint8_t *t = f->mul[c];
-                if (j == 0 && !accumulate) {
-                    for (size_t p = 0; p < n8; p += 8) store64(d + p, row_lookup64(t, load64(s + p)));
-                    for (size_t p = n8; p < n; p++) d[p] = t[s[p]];
-                } else if (c == 1) {
-                    for (size_t p = 0; p < n8; p += 8) store64(d + p, load64(d + p) ^ load64(s + p));
-                    for (size_t p = n8; p < n; p++) d[p] ^= s[p];
-                } else if (c != 0) {
-                    for (size_t p = 0; p < n8; p += 8)
-                        store64(d + p, load64(d + p) ^ row_lookup64(t, load64(s + p)));
-                    for (size_t p = n8; p < n; p++) d[p] ^= t[s[p]];
-                }
-            }
+    for (size_t i0 = 0; i0 < ndst; i0 += 4) {
+        const size_t g = ndst - i0 < 4 ? ndst - i0 : 4;
+        const uint8_t *c = coeffs + i0 * nsrc;
+        uint8_t *const *d = dst + i0;
+        switch (g) {
+        case 1: dot_ref_group(f, len, nsrc, 1, c, nsrc, src, d, accumulate); break;
+        case 2: dot_ref_group(f, len, nsrc, 2, c, nsrc, src, d, accumulate); break;
+        case 3: dot_ref_group(f, len, nsrc, 3, c, nsrc, src, d, accumulate); break;
+        default: dot_ref_group(f, len, nsrc, 4, c, nsrc, src, d, accumulate); break;
         }
     }
 }
