@@ -83,11 +83,6 @@ void gf_dot_tail(const gf_field *f, size_t off, size_t len, size_t nsrc, size_t 
 
 int gf_invert_matrix_field(const gf_field *f, uint8_t *out, uint8_t *work, size_t n);
 
-/* Run fn, staging misaligned destinations through an aligned L1 block. */
-void gf_dot_call(gf_dot_fn fn, const gf_field *f, size_t len, size_t nsrc, size_t ndst,
-                 const uint8_t *coeffs, const uint8_t *const *src, uint8_t *const *dst,
-                 int flags);
-
 /* Resolve a kernel id (after availability was checked) and constant-time flag. */
 gf_dot_fn gf_dot_select(int kernel, int consttime);
 

@@ -85,7 +85,7 @@ int n3_rs_encode(const n3_rs_ctx *ctx, size_t len, const uint8_t *const *data,
                  uint8_t *const *parity) {
     if (ctx->magic != RS_MAGIC) return N3_EINVAL;
     if (ctx->m == 0 || len == 0) return N3_OK;
-    gf_dot_call(gf_dot_select(ctx->kernel, 0), F, len, ctx->k, ctx->m, ctx->parity, data, parity, 0);
+    gf_dot_select(ctx->kernel, 0)(F, len, ctx->k, ctx->m, ctx->parity, data, parity, 0);
     return N3_OK;
 }
 

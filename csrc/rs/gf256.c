@@ -109,7 +109,7 @@ int n3_gf256_dot_prod(int kernel, int flags, size_t len, size_t nsrc, size_t nds
     if (nsrc == 0 || ndst == 0 || nsrc > 255 || ndst > 255) return N3_EINVAL;
     if (len == 0) return N3_OK;
     gf_dot_fn fn = gf_dot_select(kernel, flags & N3_GF_CONSTTIME);
-    gf_dot_call(fn, &gf256_default, len, nsrc, ndst, coeffs, src, dst,
+    fn(&gf256_default, len, nsrc, ndst, coeffs, src, dst,
        ((flags & N3_GF_ACCUMULATE) ? GF_DOT_ACCUMULATE : 0) |
        ((flags & N3_GF_CONSTTIME) ? GF_DOT_CONSTTIME : 0));
     return N3_OK;
