@@ -17,7 +17,7 @@ RS_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter $(RS_DEFS)
 RS_SRC = core.c $(wildcard rs/*.c rs/kernels/*.c) $(EC_SRC)
 RS_HDR = $(wildcard include/*.h internal/*.h)
 
-.PHONY: rs-ci test_rs asan_rs ctgrind_gf ctgrind_gf-selftest
+.PHONY: rs-ci test_rs asan_rs ctgrind_gf ctgrind_gf-selftest speed_rs callgrind_rs
 
 rs-ci: test_rs asan_rs ctgrind_gf-selftest ctgrind_gf
 
@@ -47,3 +47,16 @@ ctgrind_gf-selftest: $(OUT)/ctgrind_gf
 	@if $(VALGRIND) -q --error-exitcode=1 $(OUT)/ctgrind_gf --selftest >/dev/null 2>&1; then \
 	    echo "ctgrind_gf self-test FAILED: planted leak not reported"; exit 1; \
 	else echo "ctgrind_gf self-test ok: planted leak reported"; fi
+
+$(OUT)/speed_rs: speed/speed_rs.c $(RS_SRC) $(RS_HDR) | $(OUT)
+	$(CC) $(RS_CFLAGS) $(INC) -o $@ speed/speed_rs.c $(RS_SRC)
+
+speed_rs: $(OUT)/speed_rs
+	for k in ref avx2 gfni gfni512; do $(OUT)/speed_rs $$k 0 0 stagger; done
+
+# Instructions per encode (k=10, m=4, 64 KiB shards); valgrind hides GFNI and
+# AVX-512, so only ref and avx2 are counted.
+callgrind_rs: $(OUT)/speed_rs
+	for k in ref avx2; do N3_CALLGRIND=1 $(VALGRIND) --tool=callgrind \
+	    --callgrind-out-file=$(OUT)/callgrind.$$k --toggle-collect=n3_rs_encode \
+	    $(OUT)/speed_rs $$k 0 0 stagger 2>&1 | grep -E "Collected" | sed "s/^/$$k: /"; done

@@ -1,5 +1,9 @@
-/* Cycle-free speed check of the erasure kernels from C (no Python overhead).
- * Build: make -C csrc speed_rs; run: csrc/build/speed_rs [kernel] */
+/* Throughput of the erasure kernels from C (no Python overhead).
+ * Build and run: make -C csrc -f rs.mk speed_rs
+ * Usage: speed_rs [kernel [src_offset [dst_offset [stagger]]]]: buffers are
+ * 64-byte aligned plus the offsets; any 4th argument staggers them by 64
+ * bytes each so they sit at different offsets modulo 4 KiB.
+ * Instruction counts: make -C csrc -f rs.mk callgrind_rs */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +23,10 @@ int main(int argc, char **argv) {
     const int kernels[] = {N3_KERNEL_REF, N3_KERNEL_AVX2, N3_KERNEL_GFNI, N3_KERNEL_GFNI512};
     const char *names[] = {"ref", "avx2", "gfni", "gfni512"};
     size_t sizes[] = {65536, 1 << 20};
-    for (int si = 0; si < 2; si++) {
+    /* Under callgrind (N3_CALLGRIND=1): one encode of 64 KiB shards per
+     * kernel, to count instructions with --toggle-collect=n3_rs_encode. */
+    const int counting = getenv("N3_CALLGRIND") != NULL;
+    for (int si = 0; si < (counting ? 1 : 2); si++) {
         const size_t len = sizes[si];
         uint8_t *data[10], *par[4];
         for (unsigned i = 0; i < k; i++) {
@@ -33,9 +40,9 @@ int main(int argc, char **argv) {
             size_t csz = n3_rs_ctx_size(k, m);
             n3_rs_ctx *ctx = malloc(csz);
             n3_rs_ctx_init(ctx, csz, k, m, kernels[ki]);
-            int reps = ki == 0 ? 3 : 50;
+            int reps = counting ? 1 : ki == 0 ? 3 : 50;
             double best = 1e9;
-            for (int r = 0; r < 5; r++) {
+            for (int r = 0; r < (counting ? 1 : 5); r++) {
                 double t = now();
                 for (int i = 0; i < reps; i++)
                     n3_rs_encode(ctx, len, (const uint8_t *const *)data, par);
