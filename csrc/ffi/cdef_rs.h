@@ -9,7 +9,7 @@ int n3_gf256_dot_prod(int kernel, int flags, size_t len, size_t nsrc, size_t nds
                       const uint8_t *coeffs, const uint8_t *const *src, uint8_t *const *dst);
 int n3_gf256_vandermonde(uint8_t *out, const uint8_t *xs, size_t nxs, size_t ncols);
 int n3_gf256_lagrange(uint8_t *out, const uint8_t *xs, size_t n, uint8_t at);
-int n3_gf256_invert_matrix(uint8_t *out, const uint8_t *a, size_t n);
+int n3_gf256_invert_matrix(uint8_t *out, uint8_t *a, size_t n);
 
 typedef struct n3_rs_ctx n3_rs_ctx;
 size_t n3_rs_ctx_size(unsigned k, unsigned m);

@@ -35,7 +35,7 @@ int n3_gf256_vandermonde(uint8_t *out, const uint8_t *xs, size_t nxs, size_t nco
  */
 int n3_gf256_lagrange(uint8_t *out, const uint8_t *xs, size_t n, uint8_t at);
 
-/* Invert the n x n matrix a (row major) into out; N3_ESINGULAR if singular. */
-int n3_gf256_invert_matrix(uint8_t *out, const uint8_t *a, size_t n);
+/* Invert the n x n matrix a (row major, destroyed) into out; N3_ESINGULAR if singular. */
+int n3_gf256_invert_matrix(uint8_t *out, uint8_t *a, size_t n);
 
 #endif

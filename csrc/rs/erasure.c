@@ -35,7 +35,8 @@ struct n3_rs_ctx {
     uint8_t parity[N3_RS_MAX_SHARDS * N3_RS_MAX_SHARDS];  /* only m*k used */
     uint8_t u[N3_RS_MAX_SHARDS];        /* dual multipliers of the full code */
     cache_slot slots[N3_RS_CACHE_SLOTS];
-    uint8_t inv[];                      /* N3_RS_CACHE_SLOTS inverses of k*k */
+    uint8_t inv[];                      /* N3_RS_CACHE_SLOTS inverses of k*k, then a
+                                           k*k work matrix (no big stack frames) */
 };
 
 #define RS_MAGIC 0x4e335253u
@@ -45,7 +46,7 @@ static inline uint8_t point(unsigned l) { return (uint8_t)(l + 1); }
 
 size_t n3_rs_ctx_size(unsigned k, unsigned m) {
     if (k < 1 || k + m > N3_RS_MAX_SHARDS) return 0;
-    return sizeof(struct n3_rs_ctx) + (size_t)N3_RS_CACHE_SLOTS * k * k;
+    return sizeof(struct n3_rs_ctx) + (size_t)(N3_RS_CACHE_SLOTS + 1) * k * k;
 }
 
 int n3_rs_ctx_init(n3_rs_ctx *ctx, size_t ctx_len, unsigned k, unsigned m, int kernel) {
@@ -119,7 +120,7 @@ int n3_rs_decode_rows(n3_rs_ctx *ctx, const uint8_t *present, const uint8_t *wan
         ctx->next_slot = (s + 1) % N3_RS_CACHE_SLOTS;
         ctx->slots[s].valid = 0;
         d = ctx->inv + s * kk;
-        uint8_t work[N3_RS_MAX_SHARDS * N3_RS_MAX_SHARDS];
+        uint8_t *work = ctx->inv + N3_RS_CACHE_SLOTS * kk;
         for (unsigned t = 0; t < k; t++) {
             const unsigned l = src_idx[t];
             if (l < k) {

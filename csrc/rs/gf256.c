@@ -176,9 +176,7 @@ int gf_invert_matrix_field(const gf_field *f, uint8_t *out, uint8_t *work, size_
     return N3_OK;
 }
 
-int n3_gf256_invert_matrix(uint8_t *out, const uint8_t *a, size_t n) {
+int n3_gf256_invert_matrix(uint8_t *out, uint8_t *a, size_t n) {
     if (n == 0 || n > 255) return N3_EINVAL;
-    uint8_t work[255 * 255];
-    memcpy(work, a, n * n);
-    return gf_invert_matrix_field(&gf256_default, out, work, n);
+    return gf_invert_matrix_field(&gf256_default, out, a, n);
 }

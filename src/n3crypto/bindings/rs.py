@@ -45,8 +45,11 @@ def gf256_lagrange(xs: bytes, at: int) -> bytes:
 
 
 def gf256_invert_matrix(a: bytes, n: int) -> bytes:
+    if len(a) != n * n:
+        raise ValueError("matrix size mismatch")
     out = ffi.new("uint8_t[]", n * n)
-    check(lib.n3_gf256_invert_matrix(out, a, n), "matrix inversion")
+    work = ffi.new("uint8_t[]", a)
+    check(lib.n3_gf256_invert_matrix(out, work, n), "matrix inversion")
     return bytes(ffi.buffer(out))
 
 
