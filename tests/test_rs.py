@@ -233,6 +233,13 @@ def test_bad_shards() -> None:
         coder.encode_into([s[0], s[1], s[2]], [bytearray(4), bytearray(4)])
     with pytest.raises(errors.N3ValueError):
         coder.reconstruct_into([bytearray(5)] * 5, [True] * 4)
+    with pytest.raises(errors.InsufficientShares):
+        coder.reconstruct_into([bytearray(5)] * 5, [True, True, False, False, False])
+    with pytest.raises(errors.N3TypeError, match="writable"):
+        coder.reconstruct_into([s[0], s[1], s[2], s[3], bytes(5)], [True, True, True, True, False])
+    out = [s[0], s[1], bytearray(5), s[3], s[4]]
+    coder.reconstruct_into(out, [True, True, False, True, True])
+    assert bytes(out[2]) == s[2]
     # Shards of another message, consistent but with bad padding.
     with pytest.raises(errors.DecodeError, match="padding"):
         coder.decode([bytes(5)] * 5)

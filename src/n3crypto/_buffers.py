@@ -36,7 +36,7 @@ def c_buffers(objs: Sequence[Any], what: str, writable: bool = False) -> tuple[l
     try:
         out = [frombuf(U8_ARRAY, obj, writable) for obj in objs]
     except (TypeError, BufferError, ValueError):
-        out = [_one_buffer(obj, f"{what}[{i}]", writable) for i, obj in enumerate(objs)]
+        out = [one_buffer(obj, f"{what}[{i}]", writable) for i, obj in enumerate(objs)]
     if not out:
         return out, 0
     size = len(out[0])
@@ -47,7 +47,7 @@ def c_buffers(objs: Sequence[Any], what: str, writable: bool = False) -> tuple[l
     return out, size
 
 
-def _one_buffer(obj: Any, what: str, writable: bool) -> Any:
+def one_buffer(obj: Any, what: str, writable: bool) -> Any:
     """from_buffer for one object, with the error explained."""
     if isinstance(obj, str):
         raise errors.N3TypeError(f"{what} must be a bytes-like object, not str")

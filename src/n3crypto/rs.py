@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from n3crypto import envelope, errors
-from n3crypto._buffers import as_bytes_view, c_buffers, check_int
+from n3crypto._buffers import as_bytes_view, c_buffers, check_int, one_buffer
 from n3crypto.bindings import default_kernel, ffi, kernel_id, kernel_name
 from n3crypto.bindings import rs as _rs
 
@@ -215,14 +215,21 @@ class ErasureCoder:
     def reconstruct_into(self, shards: Sequence[Any], present: Sequence[bool]) -> None:
         """Rebuild, in place, every shard whose ``present`` flag is false.
 
-        ``shards`` holds ``n`` writable buffers of equal length; the missing
-        ones are overwritten. Erasures only: no corruption check (use
-        :meth:`locate_corrupt` first if present shards may be altered).
+        ``shards`` holds ``n`` buffers of equal length; the missing ones must
+        be writable and are overwritten (the present ones may be read-only).
+        Erasures only: no corruption check (use :meth:`locate_corrupt` first
+        if present shards may be altered).
         """
-        if len(present) != self._n:
-            raise errors.N3ValueError(f"present must have {self._n} flags, got {len(present)}")
+        if isinstance(present, (str, bytes)) or len(present) != self._n:
+            raise errors.N3ValueError(f"present must hold {self._n} flags")
         flags = bytearray(1 if p else 0 for p in present)
-        views, size = self._check_shards(shards, self._n, "shards", writable=True)
+        if sum(flags) < self._k:
+            raise errors.InsufficientShares(
+                f"need at least {self._k} of {self._n} shards, got {sum(flags)}"
+            )
+        self._check_shards(shards, self._n, "shards")  # count, types, lengths
+        views = [one_buffer(s, f"shards[{i}]", not flags[i]) for i, s in enumerate(shards)]
+        size = len(views[0])
         self._rebuild(views, flags, bytearray(0 if p else 1 for p in flags), size)
 
     def reconstruct(self, shards: Sequence[Any], *, repair: bool = True) -> list[bytes]:
