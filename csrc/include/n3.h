@@ -52,5 +52,6 @@ int n3_kernel_best(void);
 
 #include "n3_gf256.h"
 #include "n3_rs.h"
+#include "n3_rscodec.h"
 
 #endif

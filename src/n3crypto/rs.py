@@ -28,8 +28,16 @@ from n3crypto import envelope, errors
 from n3crypto._buffers import as_bytes_view, c_buffers, check_int, one_buffer
 from n3crypto.bindings import default_kernel, ffi, kernel_id, kernel_name
 from n3crypto.bindings import rs as _rs
+from n3crypto.rscodec import BatchDecodeResult, RSCodec
 
-__all__ = ["DecodedData", "ErasureCoder", "Shard", "aligned_buffers"]
+__all__ = [
+    "BatchDecodeResult",
+    "DecodedData",
+    "ErasureCoder",
+    "RSCodec",
+    "Shard",
+    "aligned_buffers",
+]
 
 _PAD = 0x80
 
