@@ -17,9 +17,9 @@ RS_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter $(RS_DEFS)
 RS_SRC = core.c $(wildcard rs/*.c rs/kernels/*.c) $(EC_SRC)
 RS_HDR = $(wildcard include/*.h internal/*.h)
 
-.PHONY: rs-ci test_rs asan_rs ctgrind_gf ctgrind_gf-selftest speed_rs callgrind_rs
+.PHONY: rs-ci test_rs asan_rs asan_rscodec ctgrind_gf ctgrind_gf-selftest speed_rs callgrind_rs
 
-rs-ci: test_rs asan_rs ctgrind_gf-selftest ctgrind_gf
+rs-ci: test_rs asan_rs asan_rscodec ctgrind_gf-selftest ctgrind_gf
 
 $(OUT):
 	mkdir -p $(OUT)
@@ -30,6 +30,13 @@ $(OUT)/test_rs: tests/test_rs.c $(RS_SRC) $(RS_HDR) | $(OUT)
 $(OUT)/asan_rs: tests/test_rs.c $(RS_SRC) $(RS_HDR) | $(OUT)
 	$(CC) -O1 -g -std=gnu11 $(RS_DEFS) -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer $(INC) -o $@ tests/test_rs.c $(RS_SRC)
+
+$(OUT)/asan_rscodec: tests/test_rscodec.c $(RS_SRC) $(RS_HDR) | $(OUT)
+	$(CC) -O1 -g -std=gnu11 $(RS_DEFS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer $(INC) -o $@ tests/test_rscodec.c $(RS_SRC)
+
+asan_rscodec: $(OUT)/asan_rscodec
+	$(OUT)/asan_rscodec 3000
 
 $(OUT)/ctgrind_gf: tests/ctgrind_gf.c $(RS_SRC) $(RS_HDR) | $(OUT)
 	$(CC) $(RS_CFLAGS) $(INC) -o $@ tests/ctgrind_gf.c $(RS_SRC)
