@@ -28,6 +28,9 @@ int n3_init(void) {
     if (n3_initialized) return N3_OK;
     n3_cpu_flags = detect_cpu();
     gf256_init_tables();
+#ifndef N3_WITHOUT_EC
+    n3_ec_init();
+#endif
     n3_initialized = 1;
     return N3_OK;
 }

@@ -53,5 +53,7 @@ int n3_kernel_best(void);
 #include "n3_gf256.h"
 #include "n3_rs.h"
 #include "n3_rscodec.h"
+#include "n3_ec.h"
+#include "n3_clsc.h"
 
 #endif

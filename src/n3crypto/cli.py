@@ -148,5 +148,14 @@ def rs_decode(shard_files: tuple[Path, ...], output: Path) -> None:
     )
 
 
+def _register_protocol_commands() -> None:
+    """Commands of the protocol layers, each defined beside its protocol."""
+    from n3crypto import cli_signcryption
+
+    cli_signcryption.register(main)
+
+
+_register_protocol_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

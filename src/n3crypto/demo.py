@@ -129,7 +129,18 @@ def chapter_reed_solomon(console: Console, rng: random.Random) -> None:
         raise errors.IntegrityError("demo: RSCodec correction failed")
 
 
+def chapter_signcryption(console: Console, rng: random.Random) -> None:
+    """Certificateless, anonymous signcryption between two users."""
+    from n3crypto.signcryption import demo_chapter
+
+    demo_chapter(console, rng)
+
+
 CHAPTERS: dict[str, tuple[str, Chapter]] = {
+    "signcryption": (
+        "One operation encrypts and authenticates; outsiders see neither party",
+        chapter_signcryption,
+    ),
     "reed-solomon": (
         "Shards over unreliable relays: rebuild lost ones, locate altered ones",
         chapter_reed_solomon,
