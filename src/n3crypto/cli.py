@@ -151,8 +151,12 @@ def rs_decode(shard_files: tuple[Path, ...], output: Path) -> None:
 def _register_protocol_commands() -> None:
     """Commands of the protocol layers, each defined beside its protocol."""
     from n3crypto import cli_signcryption
+    from n3crypto.cli_incentives import incentives
+    from n3crypto.cli_paillier import paillier
 
     cli_signcryption.register(main)
+    main.add_command(paillier)
+    main.add_command(incentives)
 
 
 _register_protocol_commands()

@@ -136,6 +136,20 @@ def chapter_signcryption(console: Console, rng: random.Random) -> None:
     demo_chapter(console, rng)
 
 
+def chapter_ratings(console: Console, rng: random.Random) -> None:
+    """Paillier-encrypted ratings with validity proofs, tallied per relay."""
+    from n3crypto.paillier import demo_chapter
+
+    demo_chapter(console, rng)
+
+
+def chapter_incentives(console: Console, rng: random.Random) -> None:
+    """Contribution scores, reputation, rewards, PVCG and staking."""
+    from n3crypto.cli_incentives import demo_chapter
+
+    demo_chapter(console, rng)
+
+
 CHAPTERS: dict[str, tuple[str, Chapter]] = {
     "signcryption": (
         "One operation encrypts and authenticates; outsiders see neither party",
@@ -144,6 +158,14 @@ CHAPTERS: dict[str, tuple[str, Chapter]] = {
     "reed-solomon": (
         "Shards over unreliable relays: rebuild lost ones, locate altered ones",
         chapter_reed_solomon,
+    ),
+    "ratings": (
+        "Receivers rate relays under encryption; only pooled sums are decrypted",
+        chapter_ratings,
+    ),
+    "incentives": (
+        "Contribution and reputation become points, rewards and stakes",
+        chapter_incentives,
     ),
 }
 
