@@ -385,10 +385,14 @@ def test_multiscalar_errors() -> None:
 def test_multiscalar_invalid_point_anywhere() -> None:
     # Batch decoding works in groups of eight: a bad point in any slot, in
     # both algorithms, is reported.
-    bad = INVALID[9][1]
-    for n, pos in [(5, 4), (96, 95), (97, 0), (200, 150), (200, 199)]:
+    cases = [(5, 4), (96, 95), (97, 0), (200, 150), (200, 199), (203, 201)]
+    for j, (_, bad) in enumerate(INVALID):
+        n, pos = cases[j % len(cases)]
         pts = [MULTIPLES[1 + i % 15] for i in range(n)]
         pts[pos] = bad
+        with pytest.raises(errors.InvalidEncoding):
+            bec.multiscalar_vartime(bytes(32) * n, b"".join(pts), n)
+        pts[(pos + 1) % n] = bad  # two bad points, the first one reported
         with pytest.raises(errors.InvalidEncoding):
             bec.multiscalar_vartime(bytes(32) * n, b"".join(pts), n)
 

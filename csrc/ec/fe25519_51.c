@@ -33,26 +33,32 @@ void fe_frombytes(fe *h, const uint8_t s[32]) {
     h->v[4] = (load64_le(s + 24) >> 12) & FE_MASK51;
 }
 
-void fe_tobytes(uint8_t s[32], const fe *f) {
-    fe h = *f;
+/* h = f mod p, fully reduced, limbs < 2^51 (f limbs < 2^63). */
+static inline void fe_canonical(fe *h, const fe *f) {
     uint64_t q;
+    *h = *f;
     /* Two weak reductions: limbs < 2^51 + 19, so the value is < 2p. The
      * carry chain below is exact for such limbs. */
-    fe_carry(&h);
-    fe_carry(&h);
+    fe_carry(h);
+    fe_carry(h);
     /* q = 1 iff h >= p, i.e. iff h + 19 carries out of bit 255. */
-    q = (h.v[0] + 19) >> 51;
-    q = (h.v[1] + q) >> 51;
-    q = (h.v[2] + q) >> 51;
-    q = (h.v[3] + q) >> 51;
-    q = (h.v[4] + q) >> 51;
+    q = (h->v[0] + 19) >> 51;
+    q = (h->v[1] + q) >> 51;
+    q = (h->v[2] + q) >> 51;
+    q = (h->v[3] + q) >> 51;
+    q = (h->v[4] + q) >> 51;
     /* h - q*p = h + 19q - q*2^255: add 19q, carry, drop bit 255. */
-    h.v[0] += 19 * q;
-    h.v[1] += h.v[0] >> 51; h.v[0] &= FE_MASK51;
-    h.v[2] += h.v[1] >> 51; h.v[1] &= FE_MASK51;
-    h.v[3] += h.v[2] >> 51; h.v[2] &= FE_MASK51;
-    h.v[4] += h.v[3] >> 51; h.v[3] &= FE_MASK51;
-    h.v[4] &= FE_MASK51;
+    h->v[0] += 19 * q;
+    h->v[1] += h->v[0] >> 51; h->v[0] &= FE_MASK51;
+    h->v[2] += h->v[1] >> 51; h->v[1] &= FE_MASK51;
+    h->v[3] += h->v[2] >> 51; h->v[2] &= FE_MASK51;
+    h->v[4] += h->v[3] >> 51; h->v[3] &= FE_MASK51;
+    h->v[4] &= FE_MASK51;
+}
+
+void fe_tobytes(uint8_t s[32], const fe *f) {
+    fe h;
+    fe_canonical(&h, f);
     const uint64_t w0 = h.v[0] | (h.v[1] << 51);
     const uint64_t w1 = (h.v[1] >> 13) | (h.v[2] << 38);
     const uint64_t w2 = (h.v[2] >> 26) | (h.v[3] << 25);
@@ -63,19 +69,20 @@ void fe_tobytes(uint8_t s[32], const fe *f) {
     ec_wipe(&h, sizeof h);
 }
 
+/* The low bit of the canonical form (RFC 9496 IS_NEGATIVE). */
 int fe_isnegative(const fe *f) {
-    uint8_t s[32];
-    fe_tobytes(s, f);
-    int r = s[0] & 1;
-    ec_wipe(s, sizeof s);
+    fe h;
+    fe_canonical(&h, f);
+    const int r = (int)(h.v[0] & 1);
+    ec_wipe(&h, sizeof h);
     return r;
 }
 
 int fe_iszero(const fe *f) {
-    uint8_t s[32], d = 0;
-    fe_tobytes(s, f);
-    for (int i = 0; i < 32; i++) d |= s[i];
-    ec_wipe(s, sizeof s);
+    fe h;
+    fe_canonical(&h, f);
+    const uint64_t d = h.v[0] | h.v[1] | h.v[2] | h.v[3] | h.v[4];
+    ec_wipe(&h, sizeof h);
     return (int)(1 & ~ct_nonzero_mask64(d));
 }
 

@@ -433,10 +433,8 @@ IFMA void fe4x2_sqn(fe4 *ha, fe4 *hb, const fe4 *fa, const fe4 *fb, int n) {
     fe4_sq(ha, fa); fe4_sq(hb, fb);
     while (--n > 0) { fe4_sq(ha, ha); fe4_sq(hb, hb); }
 }
-IFMA_EXT void fe_pow22523_x8_ifma(fe out[8], const fe in[8]) {
-    fe4 z[2], t0[2], t1[2], t2[2], z9[2], z11[2];
-    fe4_pack(&z[0], &in[0], &in[1], &in[2], &in[3]);
-    fe4_pack(&z[1], &in[4], &in[5], &in[6], &in[7]);
+IFMA void fe4_pow22523_2(fe4 out[2], const fe4 z[2]) {
+    fe4 t0[2], t1[2], t2[2], z9[2], z11[2];
 #define BOTH(stmt) do { for (int k_ = 0; k_ < 2; k_++) { const int k = k_; stmt; } } while (0)
     BOTH(fe4_sq(&t0[k], &z[k]));
     fe4x2_sqn(&t1[0], &t1[1], &t0[0], &t0[1], 2);
@@ -461,8 +459,125 @@ IFMA_EXT void fe_pow22523_x8_ifma(fe out[8], const fe in[8]) {
     fe4x2_sqn(&t1[0], &t1[1], &t1[0], &t1[1], 2);
     BOTH(fe4_mul(&t1[k], &t1[k], &z[k]));           /* 2^252 - 3 */
 #undef BOTH
-    fe4_unpack(&out[0], &out[1], &out[2], &out[3], &t1[0]);
-    fe4_unpack(&out[4], &out[5], &out[6], &out[7], &t1[1]);
+    out[0] = t1[0];
+    out[1] = t1[1];
+}
+
+IFMA_EXT void fe_pow22523_x8_ifma(fe out[8], const fe in[8]) {
+    fe4 z[2], r[2];
+    fe4_pack(&z[0], &in[0], &in[1], &in[2], &in[3]);
+    fe4_pack(&z[1], &in[4], &in[5], &in[6], &in[7]);
+    fe4_pow22523_2(r, z);
+    fe4_unpack(&out[0], &out[1], &out[2], &out[3], &r[0]);
+    fe4_unpack(&out[4], &out[5], &out[6], &out[7], &r[1]);
+}
+
+/* ---- batch decoding (public data: multiscalar inputs) -------------------
+ * RFC 9496 DECODE of eight encodings, the field arithmetic of four points per
+ * vector (two vectors), the exponentiations interleaved; only the checks
+ * that need a canonical form (canonical input, IS_NEGATIVE, zero tests,
+ * SQRT_RATIO_M1's comparisons) run per lane in scalar code.  Returns a
+ * bitmask of the invalid encodings (their outputs are zeroed). */
+IFMA void fe4_select_lanes(fe4 *r, const fe4 *a, const fe4 *b, const uint64_t m[4]) {
+    const __m256i mm = _mm256_loadu_si256((const __m256i *)m);   /* lane k: m[k] ? b : a */
+    for (int i = 0; i < 5; i++) r->v[i] = _mm256_blendv_epi8(a->v[i], b->v[i], mm);
+}
+
+/* r = |a| per lane (lanes with an odd canonical form are negated). */
+IFMA void fe4_abs(fe4 *r, const fe4 *a) {
+    fe lane[4];
+    fe4 n, z;
+    uint64_t m[4];
+    fe4_unpack(&lane[0], &lane[1], &lane[2], &lane[3], a);
+    for (int k = 0; k < 4; k++) m[k] = (uint64_t)0 - (uint64_t)fe_isnegative(&lane[k]);
+    fe4_zero(&z);
+    fe4_addsub(&n, &z, &z, a);
+    fe4_select_lanes(r, a, &n, m);
+}
+
+IFMA_EXT unsigned ge_decode8_ifma(ge_p3 out[8], const uint8_t *const enc[8]) {
+    static const uint8_t ONE_B[32] = {1};
+    static const uint8_t MINUS_ONE_B[32] = {
+        0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
+    static const uint8_t MINUS_SQRT_M1_B[32] = {
+        0x3d, 0x5f, 0xf1, 0xb5, 0xd8, 0xe4, 0x11, 0x3b, 0x87, 0x1b, 0xd0, 0x52, 0xf9, 0xe7, 0xbc, 0xd0,
+        0x58, 0x28, 0x04, 0xc2, 0x66, 0xff, 0xb2, 0xd4, 0xf4, 0x20, 0x3e, 0xb0, 0x7f, 0xdb, 0x7c, 0x54};
+    fe sc[8], one;
+    uint64_t bad[8];
+    uint8_t cb[32];
+    fe4 S[2], U1[2], U2[2], U2SQ[2], V[2], T[2], V3[2], X[2], PW[2], R[2], t[2], zero, one4, d4, i4;
+    fe_1(&one);
+    fe4_zero(&zero);
+    fe4_pack(&one4, &one, &one, &one, &one);
+    fe4_pack(&d4, &FE_D, &FE_D, &FE_D, &FE_D);
+    fe4_pack(&i4, &FE_SQRT_M1, &FE_SQRT_M1, &FE_SQRT_M1, &FE_SQRT_M1);
+    for (int k = 0; k < 8; k++) {
+        fe_frombytes(&sc[k], enc[k]);
+        fe_tobytes(cb, &sc[k]);
+        bad[k] = (uint64_t)(memcmp(cb, enc[k], 32) != 0) | (enc[k][0] & 1);
+    }
+    for (int g = 0; g < 2; g++) {
+        fe4_pack(&S[g], &sc[4 * g], &sc[4 * g + 1], &sc[4 * g + 2], &sc[4 * g + 3]);
+        fe4_sq(&t[g], &S[g]);                                  /* s^2 */
+        fe4_addsub(&U1[g], &one4, &zero, &t[g]);               /* u1 = 1 - s^2 */
+        fe4_addsub(&U2[g], &one4, &t[g], &zero);               /* u2 = 1 + s^2 */
+        fe4_sq(&U2SQ[g], &U2[g]);
+        fe4_sq(&t[g], &U1[g]);
+        fe4_mul(&t[g], &t[g], &d4);                            /* D u1^2 */
+        for (int i = 0; i < 5; i++) t[g].v[i] = _mm256_add_epi64(t[g].v[i], U2SQ[g].v[i]);
+        fe4_addsub(&V[g], &zero, &zero, &t[g]);                /* v = -(D u1^2) - u2^2 */
+        fe4_mul(&T[g], &V[g], &U2SQ[g]);                       /* SQRT_RATIO_M1(1, v u2^2) */
+        fe4_sq(&t[g], &T[g]);
+        fe4_mul(&V3[g], &t[g], &T[g]);                         /* T^3 */
+        fe4_sq(&t[g], &V3[g]);
+        fe4_mul(&X[g], &t[g], &T[g]);                          /* T^7 */
+    }
+    fe4_pow22523_2(PW, X);
+    unsigned mask = 0;
+    for (int g = 0; g < 2; g++) {
+        fe lane[4], xl[4], yl[4], tl[4];
+        uint64_t flip[4], was_square[4];
+        fe4_mul(&R[g], &PW[g], &V3[g]);                        /* r = T^3 (T^7)^((p-5)/8) */
+        fe4_sq(&t[g], &R[g]);
+        fe4_mul(&t[g], &t[g], &T[g]);                          /* check = T r^2 */
+        fe4_unpack(&lane[0], &lane[1], &lane[2], &lane[3], &t[g]);
+        for (int k = 0; k < 4; k++) {
+            fe_tobytes(cb, &lane[k]);
+            const uint64_t c = memcmp(cb, ONE_B, 32) == 0, f = memcmp(cb, MINUS_ONE_B, 32) == 0,
+                           fi = memcmp(cb, MINUS_SQRT_M1_B, 32) == 0;
+            was_square[k] = c | f;
+            flip[k] = (uint64_t)0 - (f | fi);
+        }
+        fe4_mul(&t[g], &R[g], &i4);
+        fe4_select_lanes(&R[g], &R[g], &t[g], flip);
+        fe4_abs(&R[g], &R[g]);                                 /* invsqrt */
+        fe4 denx, deny, xx, yy, tt;
+        fe4_mul(&denx, &R[g], &U2[g]);
+        fe4_mul(&deny, &R[g], &denx);
+        fe4_mul(&deny, &deny, &V[g]);
+        fe4_addsub(&xx, &S[g], &S[g], &zero);                  /* 2 s */
+        fe4_mul(&xx, &xx, &denx);
+        fe4_abs(&xx, &xx);                                     /* x = |2 s den_x| */
+        fe4_mul(&yy, &U1[g], &deny);                           /* y = u1 den_y */
+        fe4_mul(&tt, &xx, &yy);
+        fe4_unpack(&xl[0], &xl[1], &xl[2], &xl[3], &xx);
+        fe4_unpack(&yl[0], &yl[1], &yl[2], &yl[3], &yy);
+        fe4_unpack(&tl[0], &tl[1], &tl[2], &tl[3], &tt);
+        for (int k = 0; k < 4; k++) {
+            const int idx = 4 * g + k;
+            uint64_t b = bad[idx] | (1 ^ was_square[k]);
+            b |= (uint64_t)fe_isnegative(&tl[k]);
+            b |= (uint64_t)fe_iszero(&yl[k]);
+            if (b) {
+                memset(&out[idx], 0, sizeof out[idx]);
+                mask |= 1u << idx;
+            } else {
+                out[idx].X = xl[k]; out[idx].Y = yl[k]; fe_1(&out[idx].Z); out[idx].T = tl[k];
+            }
+        }
+    }
+    return mask;
 }
 
 /* Pippenger, variable time.  buckets: 2^(w-1) fe4, 32-byte aligned. */
@@ -563,6 +678,12 @@ void fe_pow22523_x8_ifma(fe out[8], const fe in[8]) {
 }
 void fe_pow22523_x4_ifma(fe out[4], const fe in[4]) {
     for (int k = 0; k < 4; k++) fe_pow22523(&out[k], &in[k]);
+}
+unsigned ge_decode8_ifma(ge_p3 out[8], const uint8_t *const enc[8]) {
+    unsigned mask = 0;
+    for (int k = 0; k < 8; k++)
+        if (ge_ristretto_decode(&out[k], enc[k])) mask |= 1u << k;
+    return mask;
 }
 void ge_pippenger_ifma(ge_p3 *r, const ge_niels4 *pts, const int16_t *digits, size_t n, int w,
                        size_t nwin, void *buckets) {

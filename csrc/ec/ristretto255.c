@@ -105,6 +105,20 @@ int ge_ristretto_decode(ge_p3 *h, const uint8_t s_bytes[32]) {
  * them in the lanes of two interleaved 4-way chains).  Returns the index + 1
  * of the first invalid encoding, or 0 if all are valid. */
 size_t ge_ristretto_decode_batch(ge_p3 *out, const uint8_t *in, size_t n) {
+    if (ge_field_backend == N3_EC_FIELD_IFMA) {
+        for (size_t i = 0; i < n; i += 8) {
+            const uint8_t *enc[8];
+            ge_p3 tmp[8];
+            const size_t m = n - i < 8 ? n - i : 8;
+            for (size_t k = 0; k < 8; k++) enc[k] = in + 32 * (i + (k < m ? k : 0));
+            const unsigned bad = ge_decode8_ifma(tmp, enc);
+            for (size_t k = 0; k < m; k++) {
+                if (bad & (1u << k)) return i + k + 1;
+                out[i + k] = tmp[k];
+            }
+        }
+        return 0;
+    }
     for (size_t i = 0; i < n; i += 8) {
         ge_decode_state st[8];
         fe x[8], pw[8];

@@ -171,6 +171,7 @@ size_t ge_ristretto_decode_batch(ge_p3 *out, const uint8_t *in, size_t n);   /* 
 void fe_pow22523_x8(fe out[8], const fe in[8]);       /* dispatch */
 void fe_pow22523_x8_ifma(fe out[8], const fe in[8]);
 void fe_pow22523_x4_ifma(fe out[4], const fe in[4]);
+unsigned ge_decode8_ifma(ge_p3 out[8], const uint8_t *const enc[8]);   /* bitmask of invalid */
 void ge_ristretto_encode(uint8_t s[32], const ge_p3 *h);
 void ge_ristretto_map(ge_p3 *h, const uint8_t t[32]);      /* one-way map of one half */
 int ge_ristretto_equal(const ge_p3 *p, const ge_p3 *q);   /* 1 if equal */

@@ -5,6 +5,7 @@
 #include "n3.h"
 #include "n3_ec.h"
 #include "sc.h"
+#include "ge.h"
 
 static const char *MULT[4] = {
     "0000000000000000000000000000000000000000000000000000000000000000",
@@ -67,6 +68,42 @@ int main(void) {
         sc_invert(&r1, &x);
         sc_invert_pow(&r2, &x);
         if (memcmp(&r1, &r2, sizeof r1)) { fails++; if (fails < 5) printf("safegcd mismatch at %d\n", it); }
+    }
+    /* batch decoding (both backends) against one-at-a-time decoding, on
+     * random strings (~1/8 valid), RFC points and a few invalid ones */
+    {
+        static uint8_t enc[32 * 512];
+        static ge_p3 batch[512];
+        int nvalid = 0;
+        for (int i = 0; i < 512 * 32; i++) { st = st * 6364136223846793005ULL + 1442695040888963407ULL; enc[i] = (uint8_t)(st >> 56); }
+        for (int i = 0; i < 512; i++) {
+            enc[32 * i] &= 0xfe; enc[32 * i + 31] &= 0x7f;
+            if (i % 5 == 0) memcpy(enc + 32 * i, p[i % 4], 32);
+        }
+        for (int i = 0; i < 512; i += 8) {
+            const uint8_t *e8[8];
+            for (int k = 0; k < 8; k++) e8[k] = enc + 32 * (i + k);
+            unsigned bad = ge_field_backend == N3_EC_FIELD_IFMA ? ge_decode8_ifma(batch + i, e8) : 0;
+            for (int k = 0; k < 8; k++) {
+                ge_p3 one_p;
+                const int ok1 = ge_ristretto_decode(&one_p, e8[k]) == 0;
+                if (ge_field_backend != N3_EC_FIELD_IFMA) { batch[i + k] = one_p; if (!ok1) bad |= 1u << k; }
+                const int okb = !(bad & (1u << k));
+                nvalid += ok1;
+                if (ok1 != okb) { fails++; printf("batch verdict mismatch at %d\n", i + k); continue; }
+                if (ok1) {
+                    uint8_t a1[32], a2[32];
+                    ge_ristretto_encode(a1, &one_p);
+                    ge_ristretto_encode(a2, &batch[i + k]);
+                    if (memcmp(a1, a2, 32) || memcmp(a1, e8[k], 32)) { fails++; printf("batch point mismatch at %d\n", i + k); }
+                }
+            }
+        }
+        if (nvalid < 120) { fails++; printf("too few valid samples: %d\n", nvalid); }
+        size_t r = ge_ristretto_decode_batch(batch, enc, 512);
+        size_t first_bad = 0;
+        for (int i = 0; i < 512 && !first_bad; i++) { ge_p3 q; if (ge_ristretto_decode(&q, enc + 32 * i)) first_bad = (size_t)i + 1; }
+        if (r != first_bad) { fails++; printf("decode_batch returned %zu, expected %zu\n", r, first_bad); }
     }
     printf("%s (%d failures)\n", fails ? "FAILED" : "ok", fails);
     return fails != 0;
