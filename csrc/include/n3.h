@@ -55,5 +55,6 @@ int n3_kernel_best(void);
 #include "n3_rscodec.h"
 #include "n3_ec.h"
 #include "n3_clsc.h"
+#include "n3_sphinx.h"
 
 #endif

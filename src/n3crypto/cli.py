@@ -152,11 +152,13 @@ def _register_protocol_commands() -> None:
     """Commands of the protocol layers, each defined beside its protocol."""
     from n3crypto import cli_signcryption
     from n3crypto.cli_incentives import incentives
+    from n3crypto.cli_onion import relay
     from n3crypto.cli_paillier import paillier
 
     cli_signcryption.register(main)
     main.add_command(paillier)
     main.add_command(incentives)
+    main.add_command(relay)
 
 
 _register_protocol_commands()

@@ -136,6 +136,13 @@ def chapter_signcryption(console: Console, rng: random.Random) -> None:
     demo_chapter(console, rng)
 
 
+def chapter_onion(console: Console, rng: random.Random) -> None:
+    """Sphinx packets through relays: no relay learns both ends."""
+    from n3crypto.onion import demo_chapter
+
+    demo_chapter(console, rng)
+
+
 def chapter_ratings(console: Console, rng: random.Random) -> None:
     """Paillier-encrypted ratings with validity proofs, tallied per relay."""
     from n3crypto.paillier import demo_chapter
@@ -158,6 +165,10 @@ CHAPTERS: dict[str, tuple[str, Chapter]] = {
     "reed-solomon": (
         "Shards over unreliable relays: rebuild lost ones, locate altered ones",
         chapter_reed_solomon,
+    ),
+    "onion": (
+        "Sphinx packets through relay processes: no relay learns both ends",
+        chapter_onion,
     ),
     "ratings": (
         "Receivers rate relays under encryption; only pooled sums are decrypted",

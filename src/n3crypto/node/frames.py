@@ -1,0 +1,54 @@
+"""Length-prefixed frames on a TCP stream.
+
+A frame is ``length (u32, big-endian) ‖ type (u8) ‖ body`` where ``length``
+counts the type byte and the body. Readers refuse frames longer than the
+limit they were given before reading the body, so a peer cannot make a
+relay buffer more than one packet.
+
+>>> import asyncio
+>>> async def demo() -> tuple[int, bytes]:
+...     reader = asyncio.StreamReader()
+...     reader.feed_data(encode_frame(PACKET, b"abc"))
+...     reader.feed_eof()
+...     return await read_frame(reader, 16)
+>>> asyncio.run(demo())
+(1, b'abc')
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Final
+
+from n3crypto import errors
+
+__all__ = ["PACKET", "STATUS", "STATUS_REPLY", "FrameError", "encode_frame", "read_frame"]
+
+#: A Sphinx packet for the receiving node.
+PACKET: Final[int] = 0x01
+#: A request for the relay's counters (answered to loopback peers only).
+STATUS: Final[int] = 0x10
+#: The answer: the counters as a JSON object.
+STATUS_REPLY: Final[int] = 0x11
+
+
+class FrameError(errors.PacketError):
+    """A peer sent a malformed frame; the connection is closed."""
+
+
+def encode_frame(kind: int, body: bytes) -> bytes:
+    """``len ‖ kind ‖ body``."""
+    if not 0 <= kind < 256:
+        raise errors.N3ValueError("frame type must fit in one byte")
+    return (len(body) + 1).to_bytes(4, "big") + bytes([kind]) + body
+
+
+async def read_frame(reader: asyncio.StreamReader, max_body: int) -> tuple[int, bytes]:
+    """The next ``(type, body)``; raises ``asyncio.IncompleteReadError`` at
+    end of stream and :class:`FrameError` for an empty or oversized frame."""
+    head = await reader.readexactly(4)
+    n = int.from_bytes(head, "big")
+    if n == 0 or n > max_body + 1:
+        raise FrameError(f"frame of {n} bytes refused")
+    data = await reader.readexactly(n)
+    return data[0], data[1:]

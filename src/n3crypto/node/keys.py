@@ -1,0 +1,142 @@
+"""Key epochs: a relay's Sphinx keys, one per epoch, rotated with overlap.
+
+Epoch ``e`` covers ``[genesis + e·period, genesis + (e+1)·period)``. A relay
+holds the key of the current epoch and of the next one (published ahead
+so clients can build packets that arrive after the boundary), and keeps the
+previous epoch's key for ``overlap`` seconds after the boundary for packets
+still in flight. Keys are files ``sphinx-<epoch>.key`` (0600); older ones
+are deleted together with their replay caches.
+
+>>> import tempfile
+>>> t = [1000.0]
+>>> sched = EpochSchedule(period=600, genesis=0, overlap=60)
+>>> ks = KeyStore(tempfile.mkdtemp(), "127.1.0.1:9000", sched, clock=lambda: t[0])
+>>> ks.refresh()
+[1, 2]
+>>> t[0] = 1220.0          # epoch 2 started 20 s ago: epoch 1 is still kept
+>>> ks.refresh()
+[1, 2, 3]
+>>> t[0] = 1300.0          # past the overlap: epoch 1 is gone
+>>> ks.refresh()
+[2, 3]
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from n3crypto import errors
+from n3crypto.node.ratelimit import Clock
+from n3crypto.node.replay import ReplayStore
+from n3crypto.onion import RelayDescriptor, RelayKey
+
+__all__ = ["EpochSchedule", "KeyStore"]
+
+_NAME = re.compile(r"^sphinx-(\d{1,10})\.key$")
+
+
+@dataclass(frozen=True, slots=True)
+class EpochSchedule:
+    """How time maps to key epochs."""
+
+    period: float = 3600.0
+    genesis: float = 0.0
+    overlap: float = 300.0
+
+    def __post_init__(self) -> None:
+        if self.period <= 0 or not 0 <= self.overlap < self.period:
+            raise errors.N3ValueError("need period > 0 and 0 <= overlap < period")
+
+    def epoch(self, now: float) -> int:
+        e = int((now - self.genesis) // self.period)
+        if not 0 <= e < 1 << 32:
+            raise errors.N3ValueError("the clock is outside the epoch range")
+        return e
+
+    def start(self, epoch: int) -> float:
+        return self.genesis + epoch * self.period
+
+    def live(self, now: float) -> list[int]:
+        """The epochs whose keys a relay needs at ``now``."""
+        e = self.epoch(now)
+        out = [e, e + 1]
+        if e > 0 and now < self.start(e) + self.overlap:
+            out.insert(0, e - 1)
+        return out
+
+
+class KeyStore:
+    """A relay's per-epoch keys on disk, with their replay caches."""
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        address: str,
+        schedule: EpochSchedule,
+        *,
+        clock: Clock = time.time,
+        replay: ReplayStore | None = None,
+    ) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.address = address
+        self.schedule = schedule
+        self.clock = clock
+        self.replay = replay if replay is not None else ReplayStore(self.directory / "replay")
+        self._keys: dict[int, RelayKey] = {}
+
+    def _path(self, epoch: int) -> Path:
+        return self.directory / f"sphinx-{epoch}.key"
+
+    def refresh(self) -> list[int]:
+        """Create, load and retire keys for the clock's present; the live epochs."""
+        live = self.schedule.live(self.clock())
+        for e in live:
+            if e in self._keys:
+                continue
+            path = self._path(e)
+            if path.exists():
+                key = RelayKey.load(path, replay_cache=self.replay.cache(e))
+                if key.address != self.address:
+                    key = key.with_address(self.address)
+            else:
+                key = RelayKey.generate(self.address, epoch=e, replay_cache=self.replay.cache(e))
+                key.save(path)
+            self._keys[e] = key
+        oldest = live[0]
+        for e in [e for e in self._keys if e < oldest]:
+            del self._keys[e]
+        for p in self.directory.iterdir():
+            m = _NAME.match(p.name)
+            if m and int(m.group(1)) < oldest:
+                p.unlink()
+        self.replay.drop_before(oldest)
+        return sorted(self._keys)
+
+    def get(self, epoch: int) -> RelayKey | None:
+        """The key for ``epoch`` if it is live."""
+        return self._keys.get(epoch)
+
+    def current(self) -> RelayKey:
+        e = self.schedule.epoch(self.clock())
+        key = self._keys.get(e)
+        if key is None:
+            self.refresh()
+            key = self._keys[e]
+        return key
+
+    def descriptors(self) -> list[RelayDescriptor]:
+        """The public keys to publish: every live epoch's."""
+        return [self._keys[e].descriptor for e in sorted(self._keys)]
+
+    def set_address(self, address: str) -> None:
+        """Announce the keys at ``address`` (e.g. once port 0 is bound)."""
+        self.address = address
+        self._keys = {e: k.with_address(address) for e, k in self._keys.items()}
+
+    def close(self) -> None:
+        self.replay.close()
