@@ -7,9 +7,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import n3crypto._native as native
 import pytest
 
-import n3crypto._native as native
 from n3crypto.bindings import lib
 
 
@@ -23,7 +23,9 @@ def test_every_wide_simd_function_clears_upper_state_before_returning() -> None:
     so = Path(native.__file__)
     out = subprocess.run(
         ["objdump", "-d", "--no-show-raw-insn", str(so)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     fn = None
     dirty = False
