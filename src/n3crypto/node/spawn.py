@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,7 @@ def _launch(
     base_dir: str | os.PathLike[str],
     extra: str,
     log_path: str | os.PathLike[str] | None,
+    prefix: Sequence[str] = (),
 ) -> subprocess.Popen[bytes]:
     d = Path(base_dir) / relay_id
     d.mkdir(parents=True, exist_ok=True)
@@ -120,7 +122,7 @@ def _launch(
     log = open(log_path or d / "relay.log", "ab")  # noqa: SIM115 - owned by the child
     try:
         return subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "n3crypto.node", "run", "--config", str(cfg)],
+            [*prefix, sys.executable, "-m", "n3crypto.node", "run", "--config", str(cfg)],
             stdout=subprocess.PIPE,
             stderr=log,
             stdin=subprocess.DEVNULL,
@@ -147,14 +149,17 @@ def spawn_relay(
     extra: str = "",
     timeout: float = 30.0,
     log_path: str | os.PathLike[str] | None = None,
+    prefix: Sequence[str] = (),
 ) -> RelayProcess:
     """Write a config for ``relay_id`` on ``host`` (port 0) and start it.
 
     ``extra`` is TOML appended to the ``[relay]`` table (and may open
     further tables such as ``[limits]`` or ``[epochs]``). Logs go to
-    ``<base_dir>/<relay_id>/relay.log``.
+    ``<base_dir>/<relay_id>/relay.log``. ``prefix`` is prepended to the
+    command, e.g. ``["ip", "netns", "exec", "ns1"]`` to run the relay in
+    another network namespace.
     """
-    return _ready(relay_id, _launch(relay_id, host, base_dir, extra, log_path), timeout)
+    return _ready(relay_id, _launch(relay_id, host, base_dir, extra, log_path, prefix), timeout)
 
 
 def spawn_relays(
