@@ -154,11 +154,13 @@ def _register_protocol_commands() -> None:
     from n3crypto.cli_incentives import incentives
     from n3crypto.cli_onion import relay
     from n3crypto.cli_paillier import paillier
+    from n3crypto.cli_sharing import sharing
 
     cli_signcryption.register(main)
     main.add_command(paillier)
     main.add_command(incentives)
     main.add_command(relay)
+    main.add_command(sharing)
 
 
 _register_protocol_commands()

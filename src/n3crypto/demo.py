@@ -150,6 +150,13 @@ def chapter_ratings(console: Console, rng: random.Random) -> None:
     demo_chapter(console, rng)
 
 
+def chapter_committee(console: Console, rng: random.Random) -> None:
+    """A committee threshold-decrypts the tally; nobody holds the key."""
+    from n3crypto.sharing import demo_chapter
+
+    demo_chapter(console, rng)
+
+
 def chapter_incentives(console: Console, rng: random.Random) -> None:
     """Contribution scores, reputation, rewards, PVCG and staking."""
     from n3crypto.cli_incentives import demo_chapter
@@ -173,6 +180,10 @@ CHAPTERS: dict[str, tuple[str, Chapter]] = {
     "ratings": (
         "Receivers rate relays under encryption; only pooled sums are decrypted",
         chapter_ratings,
+    ),
+    "committee": (
+        "A committee decrypts pooled ratings by threshold; cheaters are named",
+        chapter_committee,
     ),
     "incentives": (
         "Contribution and reputation become points, rewards and stakes",
