@@ -26,7 +26,7 @@ from typing import Any
 
 from n3crypto import envelope, errors
 from n3crypto._buffers import as_bytes_view, c_buffers, check_int, one_buffer
-from n3crypto.bindings import default_kernel, ffi, kernel_id, kernel_name
+from n3crypto.bindings import U8_ARRAY, default_kernel, ffi, kernel_id, kernel_name
 from n3crypto.bindings import rs as _rs
 from n3crypto.rscodec import BatchDecodeResult, RSCodec
 
@@ -230,15 +230,31 @@ class ErasureCoder:
         """
         if isinstance(present, (str, bytes)) or len(present) != self._n:
             raise errors.N3ValueError(f"present must hold {self._n} flags")
-        flags = bytearray(1 if p else 0 for p in present)
-        if sum(flags) < self._k:
+        flags = bytes(1 if p else 0 for p in present)
+        have = flags.count(1)
+        if have < self._k:
             raise errors.InsufficientShares(
-                f"need at least {self._k} of {self._n} shards, got {sum(flags)}"
+                f"need at least {self._k} of {self._n} shards, got {have}"
             )
-        self._check_shards(shards, self._n, "shards")  # count, types, lengths
-        views = [one_buffer(s, f"shards[{i}]", not flags[i]) for i, s in enumerate(shards)]
+        if isinstance(shards, (bytes, bytearray, memoryview, str)) or not isinstance(
+            shards, Sequence
+        ):
+            raise errors.N3TypeError(f"shards must be a sequence of {self._n} buffers")
+        if len(shards) != self._n:
+            raise errors.N3ValueError(f"shards must hold {self._n} shards, got {len(shards)}")
+        frombuf = ffi.from_buffer
+        try:
+            views = [frombuf(U8_ARRAY, s, not f) for s, f in zip(shards, flags, strict=True)]
+        except (TypeError, BufferError, ValueError):
+            views = [one_buffer(s, f"shards[{i}]", not flags[i]) for i, s in enumerate(shards)]
         size = len(views[0])
-        self._rebuild(views, flags, bytearray(0 if p else 1 for p in flags), size)
+        for i, v in enumerate(views):
+            if len(v) != size:
+                raise errors.N3ValueError(
+                    f"shards have unequal lengths {sorted({len(x) for x in views})} "
+                    f"(first at index {i})"
+                )
+        self._rebuild(views, flags, bytes(1 - f for f in flags), size)
 
     def reconstruct(self, shards: Sequence[Any], *, repair: bool = True) -> list[bytes]:
         """All ``n`` shards from any ``k`` of them (missing ones are ``None``).
@@ -304,8 +320,10 @@ class ErasureCoder:
             parts.append(memoryview(ffi.buffer(out[i]))[: min(size, length - lo)])
         return DecodedData(b"".join(parts), missing, corrupted)
 
-    def _rebuild(self, out: list[Any], present: bytearray, want: bytearray, size: int) -> None:
-        nwant = sum(want)
+    def _rebuild(
+        self, out: list[Any], present: bytes | bytearray, want: bytes | bytearray, size: int
+    ) -> None:
+        nwant = want.count(1)
         if nwant == 0 or size == 0:
             return
         with self._lock:  # the decode-matrix cache in the C context
