@@ -14,7 +14,7 @@ from n3crypto.rs import Shard
 
 
 def test_demo_all_chapters() -> None:
-    res = CliRunner().invoke(main, ["demo", "--seed", "1"])
+    res = CliRunner().invoke(main, ["demo", "--chapter", "all", "--seed", "1"])
     assert res.exit_code == 0, res.output
     assert "matches" in res.output
 
@@ -26,6 +26,39 @@ def test_demo_chapter_and_list() -> None:
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(main, ["demo", "--chapter", "nope"])
     assert r.exit_code == 2
+
+
+def test_demo_bad_network_parameters() -> None:
+    r = CliRunner().invoke(main, ["demo", "--relays", "2"])
+    assert r.exit_code == 1
+    assert "need relays" in r.output
+
+
+@pytest.mark.slow
+def test_network_demo_small(tmp_path: Path) -> None:
+    report = tmp_path / "r.json"
+    r = CliRunner().invoke(
+        main,
+        [
+            "demo",
+            "--relays",
+            "6",
+            "--malicious",
+            "1",
+            "--transfers",
+            "40",
+            "--seed",
+            "3",
+            "--json",
+            str(report),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    import json
+
+    doc = json.loads(report.read_text())
+    assert {"malicious", "blacklisted", "transfers", "intact", "failed"} <= set(doc)
+    assert doc["transfers"] == 40
 
 
 def test_info() -> None:

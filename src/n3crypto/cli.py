@@ -56,21 +56,64 @@ def info() -> None:
 
 
 @main.command()
-@click.option("--chapter", "-c", default=None, help="Run one chapter (see --list).")
+@click.option("--chapter", "-c", default=None, help="Play one chapter (see --list), or 'all'.")
 @click.option("--list", "list_", is_flag=True, help="List the chapters.")
-@click.option("--seed", type=int, default=None, help="Seed the demo's choices (not its keys).")
-def demo(chapter: str | None, list_: bool, seed: int | None) -> None:
-    """The end-to-end story of n3crypto, chapter by chapter."""
+@click.option(
+    "--seed", type=int, default=None, help="Seed the simulation's choices (never the keys)."
+)
+@click.option("--relays", type=int, default=12, show_default=True, help="Relay processes.")
+@click.option("--malicious", type=int, default=2, show_default=True, help="Misbehaving relays.")
+@click.option("--transfers", type=int, default=200, show_default=True, help="Verified transfers.")
+@click.option(
+    "--json",
+    "json_report",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the report (malicious, blacklisted, transfers, intact, failed, ...) as JSON.",
+)
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Plot reputation over rounds to a PNG (needs matplotlib: pip install n3crypto[plot]).",
+)
+def demo(
+    chapter: str | None,
+    list_: bool,
+    seed: int | None,
+    relays: int,
+    malicious: int,
+    transfers: int,
+    json_report: str | None,
+    plot: str | None,
+) -> None:
+    """The whole Network3 story on this machine: relays as processes, verified
+    transfers, blame, threshold-decrypted ratings, rewards. With --chapter,
+    one capability at a time."""
     from n3crypto import demo as demo_mod
 
     if list_:
         for name, (title, _) in demo_mod.CHAPTERS.items():
             click.echo(f"{name:16} {title}")
+        click.echo(f"{'all':16} every chapter above, in order")
         return
-    if chapter is not None and chapter not in demo_mod.CHAPTERS:
+    if chapter is not None and chapter != "all" and chapter not in demo_mod.CHAPTERS:
         _fail(f"unknown chapter {chapter!r}; try --list", 2)
     try:
-        demo_mod.run(chapter, seed=seed)
+        if chapter is None:
+            from n3crypto.verification.demo import run_network_demo
+
+            run_network_demo(
+                Console(),
+                relays=relays,
+                malicious=malicious,
+                transfers=transfers,
+                seed=seed,
+                json_report=json_report,
+                plot=plot,
+            )
+        else:
+            demo_mod.run(None if chapter == "all" else chapter, seed=seed)
     except errors.N3CryptoError as exc:
         _fail(str(exc))
 

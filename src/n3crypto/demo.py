@@ -157,6 +157,13 @@ def chapter_committee(console: Console, rng: random.Random) -> None:
     demo_chapter(console, rng)
 
 
+def chapter_network(console: Console, rng: random.Random) -> None:
+    """Verified transfers over several onion paths; relays blamed and rated."""
+    from n3crypto.verification.demo import demo_chapter
+
+    demo_chapter(console, rng)
+
+
 def chapter_incentives(console: Console, rng: random.Random) -> None:
     """Contribution scores, reputation, rewards, PVCG and staking."""
     from n3crypto.cli_incentives import demo_chapter
@@ -184,6 +191,10 @@ CHAPTERS: dict[str, tuple[str, Chapter]] = {
     "committee": (
         "A committee decrypts pooled ratings by threshold; cheaters are named",
         chapter_committee,
+    ),
+    "network": (
+        "Verified transfers over onion paths: repair, blame, ratings, reputation",
+        chapter_network,
     ),
     "incentives": (
         "Contribution and reputation become points, rewards and stakes",

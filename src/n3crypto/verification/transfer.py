@@ -1,0 +1,422 @@
+"""Sending and receiving verified transfers over a transport.
+
+:func:`send_verified` seals, sends shard ``i`` over path ``i`` with a reply
+block riding along, waits for the receiver's acknowledgement, turns it into
+blame (only the sender knows the paths) and retries over fresh paths when
+the transfer could not be repaired. A :class:`Receiver` collects fragments
+into :class:`~n3crypto.verification.protocol.ReceiveSession` s, repairs and
+opens transfers, and acknowledges each through up to ``ack_copies`` of the
+reply blocks it was given (each on its own return path).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from n3crypto import errors
+from n3crypto.signcryption import PublicKey, UserKey
+from n3crypto.verification.blame import BlameLedger
+from n3crypto.verification.protocol import (
+    FRAGMENT_OVERHEAD,
+    Ack,
+    ReceiveSession,
+    TransferFailed,
+    TransferReport,
+    decode_ack,
+    encode_ack,
+    parse_fragment,
+    seal,
+)
+from n3crypto.verification.transport import LocalTransport, Transport, spread_paths
+
+__all__ = ["Attempt", "Receiver", "Recipient", "Sender", "TransferOutcome", "send_verified"]
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Where a transfer goes: the transport endpoint name and the CLSC key."""
+
+    address: str
+    public: PublicKey
+
+
+@dataclass
+class Attempt:
+    """One try: its transfer id, the shard paths, the reply-block paths and
+    what came back (``ack`` is None when no acknowledgement arrived)."""
+
+    transfer_id: bytes
+    paths: list[list[str]]
+    reply_paths: list[list[str]]
+    ack: Ack | None = None
+    copies_arrived: tuple[int, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def failed_paths(self) -> list[int]:
+        """Indices of shard paths named missing or corrupted by the receiver."""
+        if self.ack is None:
+            return []
+        return sorted(set(self.ack.missing) | set(self.ack.corrupted))
+
+
+@dataclass
+class TransferOutcome:
+    """The sender's view of a verified transfer."""
+
+    size: int
+    k: int
+    m: int
+    attempts: list[Attempt] = field(default_factory=list)
+    intact: bool = False
+
+    @property
+    def retries(self) -> int:
+        return max(0, len(self.attempts) - 1)
+
+    @property
+    def transfer_id(self) -> bytes:
+        return self.attempts[-1].transfer_id
+
+    @property
+    def receipt(self) -> bytes | None:
+        """The receiver's receipt (a MAC only it could make) if intact."""
+        last = self.attempts[-1].ack if self.attempts else None
+        return last.receipt if (last is not None and last.intact) else None
+
+    @property
+    def implicated(self) -> list[list[str]]:
+        """Every path (over all attempts) that lost or altered its shard, or
+        whose reply block did not bring the acknowledgement back."""
+        out: list[list[str]] = []
+        for a in self.attempts:
+            out.extend(a.paths[i] for i in a.failed_paths)
+            if a.ack is not None:
+                out.extend(a.reply_paths[c] for c in a.ack.copies if c not in a.copies_arrived)
+        return out
+
+    @property
+    def missing(self) -> tuple[int, ...]:
+        ack = self.attempts[-1].ack if self.attempts else None
+        return ack.missing if ack else ()
+
+    @property
+    def corrupted(self) -> tuple[int, ...]:
+        ack = self.attempts[-1].ack if self.attempts else None
+        return ack.corrupted if ack else ()
+
+
+@dataclass
+class _Pending:
+    key: bytes
+    blocks: dict[bytes, int]
+    acks: dict[int, Ack] = field(default_factory=dict)
+    event: asyncio.Event = field(default_factory=asyncio.Event)
+    bad: int = 0
+
+
+class Sender:
+    """A user's sending side on one transport: owns ``transport.on_reply``."""
+
+    def __init__(self, transport: Transport, key: UserKey) -> None:
+        self.transport = transport
+        self.key = key
+        self._pending: dict[bytes, _Pending] = {}
+        self._by_block: dict[bytes, bytes] = {}
+        transport.on_reply = self._on_reply
+
+    def _on_reply(self, block: bytes, message: bytes) -> None:
+        tid = self._by_block.pop(block, None)
+        p = self._pending.get(tid) if tid is not None else None
+        if p is None:
+            return
+        try:
+            ack = decode_ack(message, p.key)
+        except errors.N3CryptoError:
+            p.bad += 1
+            return
+        if ack.transfer_id != tid:
+            p.bad += 1
+            return
+        p.acks[p.blocks[block]] = ack
+        p.event.set()
+
+    async def send(
+        self,
+        data: bytes,
+        recipient: Recipient,
+        k: int,
+        m: int,
+        *,
+        hops: int = 3,
+        ledger: BlameLedger | None = None,
+        rng: random.Random | None = None,
+        max_attempts: int = 3,
+        ack_timeout: float = 5.0,
+        ack_grace: float = 0.2,
+        reply_blocks: int = 4,
+        avoid: Sequence[str] = (),
+        weights: dict[str, float] | None = None,
+        on_attempt: Callable[[Attempt], None] | None = None,
+    ) -> TransferOutcome:
+        """See :func:`send_verified`."""
+        if max_attempts < 1 or hops < 1 or reply_blocks < 1:
+            raise errors.N3ValueError("max_attempts, hops and reply_blocks must be ≥ 1")
+        rng = rng if rng is not None else random.SystemRandom()
+        t = self.transport
+        instant = isinstance(t, LocalTransport)
+        outcome = TransferOutcome(len(data), k, m)
+        shun = set(avoid)
+        suspect: set[str] = set()
+        cleared: set[str] = set()
+        reporter = recipient.address
+        for _ in range(max_attempts):
+            t0 = time.perf_counter()
+            banned = shun | set(ledger.blacklisted() if ledger is not None else ())
+            usable = [r for r in t.relays() if r not in banned]
+            if len(usable) < hops:  # too much avoided: fall back to the blacklist only
+                banned = set(ledger.blacklisted() if ledger is not None else ())
+            n = k + m
+            paths = spread_paths(t.relays(), n, hops, rng, avoid=banned, weights=weights)
+            nblocks = min(reply_blocks, n)
+            rpaths = spread_paths(t.relays(), nblocks, hops, rng, avoid=banned, weights=weights)
+            blocks = [t.reply_block(p) for p in rpaths]
+            room = t.payload_bytes() - FRAGMENT_OVERHEAD - max(len(b) for b, _ in blocks)
+            if room < 1:
+                raise errors.N3ValueError("transport payload too small for a fragment")
+            sealed = seal(self.key, recipient.public, data, k, m, fragment_bytes=room)
+            tid = sealed.transfer_id
+            pend = _Pending(sealed.key, {bid: j for j, (_, bid) in enumerate(blocks)})
+            self._pending[tid] = pend
+            for _, bid in blocks:
+                self._by_block[bid] = tid
+            # reply block j rides with shard j·n/nblocks: spread over the shards
+            carriers = {(j * n) // nblocks: blocks[j][0] for j in range(nblocks)}
+            attempt = Attempt(tid, paths, rpaths)
+            try:
+                for i in range(n):
+                    for frag in sealed.shard_fragments(i, carriers.get(i, b"")):
+                        t.send(paths[i], recipient.address, frag)
+                await t.settle(0.0)
+                if not pend.event.is_set() and not instant:
+                    try:
+                        await asyncio.wait_for(pend.event.wait(), ack_timeout)
+                    except TimeoutError:
+                        pass
+                if pend.acks:
+                    first = _with_copy_blocks(next(iter(pend.acks.values())), nblocks, n)
+                    want = set(first.copies)
+                    if not instant and not want <= set(pend.acks):
+                        deadline = time.monotonic() + ack_grace
+                        while not want <= set(pend.acks) and time.monotonic() < deadline:
+                            pend.event.clear()
+                            try:
+                                await asyncio.wait_for(
+                                    pend.event.wait(), max(0.0, deadline - time.monotonic())
+                                )
+                            except TimeoutError:
+                                break
+                    attempt.ack = first
+                    attempt.copies_arrived = tuple(sorted(pend.acks))
+            finally:
+                self._pending.pop(tid, None)
+                for _, bid in blocks:
+                    self._by_block.pop(bid, None)
+                    t.discard_block(bid)
+            attempt.seconds = time.perf_counter() - t0
+            outcome.attempts.append(attempt)
+            if ledger is not None and attempt.ack is not None:
+                failed = attempt.failed_paths
+                obs_paths = list(paths)
+                obs_failed = list(failed)
+                for c in attempt.ack.copies:
+                    if c not in attempt.copies_arrived:
+                        obs_failed.append(len(obs_paths))
+                    obs_paths.append(rpaths[c])
+                ledger.record(tid, obs_paths, obs_failed, reporter)
+            if on_attempt is not None:
+                on_attempt(attempt)
+            if attempt.ack is not None and attempt.ack.intact:
+                outcome.intact = True
+                return outcome
+            # fresh paths: avoid relays seen only on failed paths of this transfer
+            if attempt.ack is not None:
+                bad_idx = set(attempt.failed_paths)
+                for i, p in enumerate(paths):
+                    (suspect if i in bad_idx else cleared).update(p)
+                for c in attempt.ack.copies:
+                    if c in attempt.copies_arrived:
+                        cleared.update(rpaths[c])
+            else:  # nothing came back: the data or every reply path was lost
+                for p in rpaths:
+                    suspect.update(p)
+            shun = set(avoid) | (suspect - cleared)
+        exc = TransferFailed(
+            f"transfer not delivered intact after {max_attempts} attempts",
+            None,
+        )
+        exc.outcome = outcome
+        raise exc
+
+
+def _with_copy_blocks(ack: Ack, nblocks: int, n: int) -> Ack:
+    """The receiver names the *shards* whose reply blocks it used; map them
+    to reply-block numbers (block j rode with shard j·n/nblocks)."""
+    shard_to_block = {(j * n) // nblocks: j for j in range(nblocks)}
+    copies = tuple(sorted(shard_to_block[s] for s in ack.copies if s in shard_to_block))
+    return dataclasses.replace(ack, copies=copies)
+
+
+async def send_verified(
+    data: bytes,
+    recipient: Recipient,
+    k: int,
+    m: int,
+    *,
+    sender: Sender,
+    hops: int = 3,
+    ledger: BlameLedger | None = None,
+    rng: random.Random | None = None,
+    max_attempts: int = 3,
+    ack_timeout: float = 5.0,
+    ack_grace: float = 0.2,
+    reply_blocks: int = 4,
+    avoid: Sequence[str] = (),
+    weights: dict[str, float] | None = None,
+    on_attempt: Callable[[Attempt], None] | None = None,
+) -> TransferOutcome:
+    """Send ``data`` to ``recipient`` as ``k + m`` shards over ``k + m`` paths
+    of ``hops`` relays, through ``sender`` (a :class:`Sender` on a transport).
+
+    Returns the :class:`TransferOutcome` once the receiver acknowledged an
+    intact transfer (``retries`` counts the extra attempts); raises
+    :class:`~n3crypto.verification.protocol.TransferFailed` (its ``outcome``
+    holds every attempt) when ``max_attempts`` attempts could not be
+    repaired or were not acknowledged within ``ack_timeout`` seconds.
+    ``ledger`` records the blame; ``avoid`` names relays not to use (e.g. the
+    board's blacklist); ``weights`` bias the choice among equally used
+    relays; ``reply_blocks`` SURBs ride along, and acknowledgement copies
+    arriving within ``ack_grace`` of the first clear their return paths;
+    ``on_attempt`` sees every attempt. ``rng`` chooses paths (default: the
+    OS's randomness).
+    """
+    return await sender.send(
+        data,
+        recipient,
+        k,
+        m,
+        hops=hops,
+        ledger=ledger,
+        rng=rng,
+        max_attempts=max_attempts,
+        ack_timeout=ack_timeout,
+        ack_grace=ack_grace,
+        reply_blocks=reply_blocks,
+        avoid=avoid,
+        weights=weights,
+        on_attempt=on_attempt,
+    )
+
+
+class Receiver:
+    """A user's receiving side on one transport: owns ``transport.on_message``.
+
+    Transfers complete when every fragment arrived, or ``linger`` seconds
+    after the first one (real networks), or when an in-process network goes
+    idle. Each is acknowledged through up to ``ack_copies`` reply blocks;
+    ``on_transfer(data_or_None, report)`` is called for every transfer,
+    repaired or not, and intact ones are kept in :attr:`delivered`.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        key: UserKey,
+        *,
+        linger: float = 1.0,
+        ack_copies: int = 2,
+        on_transfer: Callable[[bytes | None, TransferReport], None] | None = None,
+        issuer: Callable[[TransferReport], bytes] | None = None,
+        keep: int = 1000,
+        max_open: int = 4096,
+    ) -> None:
+        self.transport = transport
+        self.key = key
+        self.linger = linger
+        self.ack_copies = ack_copies
+        self.on_transfer = on_transfer
+        self.issuer = issuer
+        self.delivered: list[tuple[bytes, TransferReport]] = []
+        self.reports: list[TransferReport] = []
+        self._open: dict[bytes, ReceiveSession] = {}
+        self._done: OrderedDict[bytes, None] = OrderedDict()
+        self._keep = keep
+        self._max_open = max_open
+        self.stats: dict[str, int] = {"late": 0, "bad": 0, "failed": 0, "intact": 0}
+        transport.on_message = self._on_message
+        if isinstance(transport, LocalTransport):
+            transport.network.idle_hooks.append(self.flush)
+
+    def _on_message(self, message: bytes) -> None:
+        try:
+            f = parse_fragment(message)
+        except errors.PacketError:
+            self.stats["bad"] += 1
+            return
+        if f.transfer_id in self._done:
+            self.stats["late"] += 1
+            return
+        s = self._open.get(f.transfer_id)
+        if s is None:
+            if len(self._open) >= self._max_open:
+                self.stats["bad"] += 1
+                return
+            s = self._open[f.transfer_id] = ReceiveSession(self.key)
+            if not isinstance(self.transport, LocalTransport):
+                loop = asyncio.get_running_loop()
+                loop.call_later(self.linger, self._finish, f.transfer_id)
+        s.add(f)
+        if s.complete:
+            self._finish(f.transfer_id)
+
+    def flush(self) -> None:
+        """Finish every open transfer now (nothing more will arrive)."""
+        for tid in list(self._open):
+            self._finish(tid)
+
+    def _finish(self, tid: bytes) -> None:
+        s = self._open.pop(tid, None)
+        if s is None:
+            return
+        self._done[tid] = None
+        while len(self._done) > self._keep:
+            self._done.popitem(last=False)
+        data: bytes | None
+        try:
+            data, report = s.finish()
+            self.stats["intact"] += 1
+        except TransferFailed as exc:
+            data = None
+            if exc.report is None:  # pragma: no cover - finish() always attaches one
+                raise
+            report = exc.report
+            self.stats["failed"] += 1
+        bad = set(report.repaired)
+        usable = [i for i in sorted(s.surbs) if i not in bad]
+        usable += [i for i in sorted(s.surbs) if i in bad]  # last resort
+        copies = usable[: self.ack_copies]
+        token = self.issuer(report) if (self.issuer is not None and report.intact) else b""
+        ack = encode_ack(report, copies, s.key if report.intact else None, token)
+        for i in copies:
+            self.transport.reply(s.surbs[i], ack)
+        self.reports.append(report)
+        if data is not None:
+            self.delivered.append((data, report))
+        if self.on_transfer is not None:
+            self.on_transfer(data, report)
