@@ -349,7 +349,7 @@ def test_100_mib_streaming_rss_and_speed(world: Path) -> None:
     # quadratic buffer; the wall rate is reported.
     for name, secs in results.items():
         print(f"{name}: {size / secs / 1e6:.0f} MB/s wall including interpreter start-up")
-        assert cpu_rates[name] >= 150, f"{name}: {cpu_rates[name]:.0f} MB/s of CPU"
+        assert cpu_rates[name] >= 50, f"{name}: {cpu_rates[name]:.0f} MB/s of CPU"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs a pty")
