@@ -87,7 +87,8 @@ class RelayProcess:
         return self.final
 
 
-def _read_line(proc: subprocess.Popen[bytes], timeout: float) -> bytes:
+def read_ready_line(proc: subprocess.Popen[bytes], timeout: float) -> bytes:
+    """The first line a starting relay process prints (its JSON report)."""
     assert proc.stdout is not None
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
@@ -133,7 +134,7 @@ def _launch(
 
 def _ready(relay_id: str, proc: subprocess.Popen[bytes], timeout: float) -> RelayProcess:
     try:
-        info = json.loads(_read_line(proc, timeout))
+        info = json.loads(read_ready_line(proc, timeout))
     except BaseException:
         proc.kill()
         proc.wait(10)

@@ -20,7 +20,6 @@ import asyncio
 import json
 import os
 import random
-import selectors
 import signal
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from typing import Any
 
 from n3crypto import errors
 from n3crypto.node import Node, NodeConfig
-from n3crypto.node.spawn import RelayProcess, stop_relays
+from n3crypto.node.spawn import RelayProcess, read_ready_line, stop_relays
 from n3crypto.onion import HEADER_BYTES
 from n3crypto.verification.transport import Behaviour
 
@@ -108,25 +107,6 @@ def main(argv: list[str] | None = None) -> None:
     asyncio.run(_serve(load_config(args.config), args.drop, args.corrupt, args.seed))
 
 
-def _read_line(proc: subprocess.Popen[bytes], deadline: float) -> bytes:
-    assert proc.stdout is not None
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    buf = b""
-    try:
-        while b"\n" not in buf:
-            left = deadline - time.monotonic()
-            if left <= 0 or not sel.select(left):
-                raise errors.UnavailableError("relay process did not report in time")
-            chunk = os.read(proc.stdout.fileno(), 4096)
-            if not chunk:
-                raise errors.UnavailableError("relay process exited before listening")
-            buf += chunk
-    finally:
-        sel.close()
-    return buf.split(b"\n", 1)[0]
-
-
 def start_relays(
     n: int,
     base_dir: str | os.PathLike[str],
@@ -168,7 +148,9 @@ def start_relays(
         deadline = time.monotonic() + timeout
         for rid, proc in launched:
             try:
-                info: dict[str, Any] = json.loads(_read_line(proc, deadline))
+                info: dict[str, Any] = json.loads(
+                    read_ready_line(proc, deadline - time.monotonic())
+                )
             except errors.UnavailableError as exc:
                 log_path = Path(base_dir) / rid / "relay.log"
                 tail = log_path.read_text(errors="replace")[-600:] if log_path.exists() else ""
