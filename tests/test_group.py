@@ -397,6 +397,61 @@ def test_multiscalar_invalid_point_anywhere() -> None:
             bec.multiscalar_vartime(bytes(32) * n, b"".join(pts), n)
 
 
+def test_from_bytes_batch_matches_single() -> None:
+    # Sizes around the C core's groups of eight and chunks of 64.
+    for n in (0, 1, 7, 8, 9, 63, 64, 65, 130):
+        pts = [rand_point() for _ in range(n)]
+        assert Point.from_bytes_batch([bytes(p) for p in pts]) == pts
+        assert Point.from_bytes_batch(bytearray(bytes(p)) for p in pts) == pts
+    assert Point.from_bytes_batch([bytes(32)]) == [Point.identity()]
+
+
+def test_from_bytes_batch_names_first_invalid() -> None:
+    cases = [(1, 0), (8, 7), (9, 8), (64, 63), (65, 64), (130, 100), (130, 129)]
+    for j, (group, bad) in enumerate(INVALID):
+        n, pos = cases[j % len(cases)]
+        pts = [MULTIPLES[1 + i % 15] for i in range(n)]
+        pts[pos] = bad
+        with pytest.raises(errors.InvalidEncoding, match=f"point encoding {pos} "):
+            Point.from_bytes_batch(pts)
+        assert bec.first_invalid(b"".join(pts), n) == pos, group
+        if pos + 1 < n:
+            pts[pos + 1] = bad  # two bad ones: the first is named
+            assert bec.first_invalid(b"".join(pts), n) == pos
+
+
+def test_from_bytes_batch_random_bytes_agree_with_libsodium() -> None:
+    encs = []
+    for _ in range(400):
+        b = bytearray(RNG.randbytes(32))
+        b[0] &= 0xFE
+        b[31] &= 0x7F
+        encs.append(bytes(b))
+    valid = [bool(rbcl.crypto_core_ristretto255_is_valid_point(b)) for b in encs]
+    assert 5 < sum(valid) < 395
+    first = valid.index(False)
+    assert bec.first_invalid(b"".join(encs), len(encs)) == first
+    good = [b for b, ok in zip(encs, valid, strict=True) if ok]
+    assert [bytes(p) for p in Point.from_bytes_batch(good)] == good
+
+
+def test_from_bytes_batch_errors() -> None:
+    p = bytes(Point.base())
+    with pytest.raises(errors.N3TypeError, match="point encoding 1"):
+        Point.from_bytes_batch([p, "not bytes"])  # type: ignore[list-item]
+    with pytest.raises(errors.InvalidEncoding, match="point encoding 2 is 31 bytes"):
+        Point.from_bytes_batch([p, p, p[:31]])
+    with pytest.raises(errors.N3ValueError):
+        bec.first_invalid(p, -1)
+    with pytest.raises(errors.N3ValueError):
+        bec.first_invalid(p, 2)  # too short for two
+    idx = ffi.new("size_t *")
+    assert lib.n3_ristretto255_is_valid_batch(ffi.NULL, p, 1) == lib.N3_EINVAL
+    assert lib.n3_ristretto255_is_valid_batch(idx, ffi.NULL, 1) == lib.N3_EINVAL
+    assert lib.n3_ristretto255_is_valid_batch(idx, ffi.NULL, 0) == lib.N3_OK
+    assert idx[0] == 0
+
+
 def test_outputs_zeroed_on_failure() -> None:
     bad = INVALID[3][1]
     o1 = ffi.new("uint8_t[32]", b"\xaa" * 32)
@@ -497,6 +552,12 @@ out["mul2"] = [bytes(x).hex() for x in p[1].mul2(s[1], s[2])]
 dbl = Point.vartime_double_mul_base
 out["double"] = [bytes(dbl(s[i], s[i + 1], p[i])).hex() for i in range(10)]
 out["msm"] = [bytes(Point.multiscalar(s[:n], p[:n])).hex() for n in (1, 7, 96, 97, 300)]
+enc = [bytes(q) for q in p[:70]]
+enc[69] = bytes.fromhex("ff" * 32)
+out["batch"] = [
+    ec.first_invalid(b"".join(enc), 70),
+    bytes(Point.from_bytes_batch(enc[:9])[8]).hex(),
+]
 json.dump(out, sys.stdout)
 """
 

@@ -292,6 +292,25 @@ int n3_ristretto255_is_valid(const uint8_t p[32]) {
     return ge_ristretto_decode(&h, p) == 0 ? N3_OK : N3_EENCODING;
 }
 
+/* Validate n encodings (32 bytes each, concatenated), eight square-root
+ * exponentiations at a time.  *first_bad is n if all are valid, else the
+ * index of the first invalid one (validity is public). */
+int n3_ristretto255_is_valid_batch(size_t *first_bad, const uint8_t *pts, size_t n) {
+    enum { CHUNK = 64 };
+    ge_p3 dec[CHUNK];
+    if (!first_bad || (n && !pts)) return N3_EINVAL;
+    *first_bad = n;
+    for (size_t i = 0; i < n; i += CHUNK) {
+        const size_t m = n - i < CHUNK ? n - i : CHUNK;
+        const size_t bad = ge_ristretto_decode_batch(dec, pts + 32 * i, m);
+        if (bad) {
+            *first_bad = i + bad - 1;
+            return N3_EENCODING;
+        }
+    }
+    return N3_OK;
+}
+
 int n3_ristretto255_add(uint8_t out[32], const uint8_t p[32], const uint8_t q[32]) {
     ge_p3 a, b;
     if (ge_ristretto_decode(&a, p) || ge_ristretto_decode(&b, q)) {

@@ -16,6 +16,7 @@ int n3_ec_init(void);
 int n3_ec_field_available(int backend);
 int n3_ec_field_backend(void);
 int n3_ristretto255_is_valid(const uint8_t p[32]);
+int n3_ristretto255_is_valid_batch(size_t *first_bad, const uint8_t *pts, size_t n);
 int n3_ristretto255_add(uint8_t out[32], const uint8_t p[32], const uint8_t q[32]);
 int n3_ristretto255_sub(uint8_t out[32], const uint8_t p[32], const uint8_t q[32]);
 int n3_ristretto255_neg(uint8_t out[32], const uint8_t p[32]);

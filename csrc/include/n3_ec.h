@@ -43,6 +43,10 @@ int n3_ec_field_backend(void);
 
 /* N3_OK if p is the canonical encoding of a group element, else N3_EENCODING. */
 int n3_ristretto255_is_valid(const uint8_t p[32]);
+/* Validate n concatenated 32-byte encodings (eight at a time: about a fifth
+ * of the cost of n single calls with IFMA).  N3_OK with *first_bad = n, or
+ * N3_EENCODING with *first_bad = index of the first invalid encoding. */
+int n3_ristretto255_is_valid_batch(size_t *first_bad, const uint8_t *pts, size_t n);
 int n3_ristretto255_add(uint8_t out[32], const uint8_t p[32], const uint8_t q[32]);
 int n3_ristretto255_sub(uint8_t out[32], const uint8_t p[32], const uint8_t q[32]);
 int n3_ristretto255_neg(uint8_t out[32], const uint8_t p[32]);

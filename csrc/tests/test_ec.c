@@ -36,6 +36,17 @@ int main(void) {
         CHECK(memcmp(out, p[i], 32) == 0);
         CHECK(n3_ristretto255_is_valid(p[i]) == N3_OK);
     }
+    {   /* batch validation: 130 encodings, the first bad one named */
+        static uint8_t many[130 * 32];
+        size_t bad = 0;
+        for (int i = 0; i < 130; i++) memcpy(many + 32 * i, p[1 + i % 3], 32);
+        CHECK(n3_ristretto255_is_valid_batch(&bad, many, 130) == N3_OK && bad == 130);
+        many[32 * 100] ^= 1;   /* odd s: negative, invalid */
+        many[32 * 120] ^= 1;
+        CHECK(n3_ristretto255_is_valid_batch(&bad, many, 130) == N3_EENCODING && bad == 100);
+        CHECK(n3_ristretto255_is_valid_batch(&bad, many, 100) == N3_OK && bad == 100);
+        CHECK(n3_ristretto255_is_valid_batch(NULL, many, 1) == N3_EINVAL);
+    }
     CHECK(n3_ristretto255_add(out, p[1], p[2]) == N3_OK && memcmp(out, p[3], 32) == 0);
     CHECK(n3_ristretto255_sub(out, p[3], p[1]) == N3_OK && memcmp(out, p[2], 32) == 0);
     unhex(u, UNIFORM_IN); unhex(acc, UNIFORM_OUT);

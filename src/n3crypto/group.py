@@ -320,12 +320,49 @@ class Point:
         The identity is accepted: protocols that must refuse it check
         :meth:`is_identity`.
         """
-        data = _as_bytes(data, "point encoding")
+        # Inlined checks and construction: this is on every protocol's hot
+        # path, and each Python-level call here costs ~0.1 us.
+        if type(data) is not bytes:
+            data = _as_bytes(data, "point encoding")
         if len(data) != POINT_BYTES:
             raise errors.InvalidEncoding(f"a point is {POINT_BYTES} bytes, got {len(data)}")
-        if not _ec.is_valid(data):
+        if _IS_INVALID(data):
             raise errors.InvalidEncoding("not a canonical ristretto255 encoding")
-        return cls._wrap(data)
+        p = _new_object(cls)
+        _set_point_bytes(p, data)
+        return p
+
+    @classmethod
+    def from_bytes_batch(cls, encodings: Iterable[bytes]) -> list[Point]:
+        """Decode many encodings at once; raises InvalidEncoding naming the first bad one.
+
+        The square roots run eight at a time (in IFMA lanes where the CPU has
+        them), so a batch costs a fraction of one :meth:`from_bytes` per point.
+
+        >>> pts = [Point.hash_to_group(bytes([i]), b"n3crypto-doc") for i in range(3)]
+        >>> Point.from_bytes_batch([bytes(p) for p in pts]) == pts
+        True
+        """
+        items: list[bytes] = []
+        for i, data in enumerate(encodings):
+            if type(data) is not bytes:
+                data = _as_bytes(data, f"point encoding {i}")
+            if len(data) != POINT_BYTES:
+                raise errors.InvalidEncoding(
+                    f"point encoding {i} is {len(data)} bytes, expected {POINT_BYTES}"
+                )
+            items.append(data)
+        bad = _ec.first_invalid(b"".join(items), len(items))
+        if bad != len(items):
+            raise errors.InvalidEncoding(
+                f"point encoding {bad} is not a canonical ristretto255 encoding"
+            )
+        out = []
+        for data in items:
+            p = _new_object(cls)
+            _set_point_bytes(p, data)
+            out.append(p)
+        return out
 
     @classmethod
     def from_uniform_bytes(cls, data: bytes) -> Point:
@@ -463,6 +500,11 @@ class PrecomputedPoint:
     def __repr__(self) -> str:
         return f"PrecomputedPoint({self._point._b.hex()})"
 
+
+_IS_INVALID: Final = _ec.is_invalid_raw
+_new_object: Final = object.__new__
+# The slot's own setter: Point.__setattr__ refuses every assignment.
+_set_point_bytes: Final = Point.__dict__["_b"].__set__
 
 _BASE_BYTES: Final[bytes] = bytes.fromhex(
     "e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76"

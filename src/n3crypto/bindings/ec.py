@@ -86,6 +86,22 @@ def is_valid(p: bytes) -> bool:
     return lib.n3_ristretto255_is_valid(p) == 0  # type: ignore[no-any-return]
 
 
+#: The raw C check for callers that already hold 32 ``bytes``: 0 if valid.
+is_invalid_raw = lib.n3_ristretto255_is_valid
+
+
+def first_invalid(points: bytes, n: int) -> int:
+    """Index of the first invalid encoding among ``n`` concatenated ones, or ``n``."""
+    if not isinstance(n, int) or n < 0 or n > 1 << 24:
+        raise errors.N3ValueError("n out of range")
+    points = _need(points, POINT_BYTES * n, "points")
+    index = ffi.new("size_t *")
+    rc = lib.n3_ristretto255_is_valid_batch(index, points, n)
+    if rc and rc != lib.N3_EENCODING:
+        raise_for(rc, "ristretto255 batch validation")
+    return int(index[0])
+
+
 def add(p: bytes, q: bytes) -> bytes:
     if type(p) is not bytes or len(p) != 32:
         p = _need(p, POINT_BYTES, "point")
