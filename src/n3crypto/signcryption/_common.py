@@ -13,18 +13,15 @@ b'alice'
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import secrets
 import threading
 import time
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterator
 from typing import Any, Final, Generic, TypeVar
 
-from n3crypto import errors
+from n3crypto import _random, errors
+from n3crypto._random import deterministic_randomness, random_bytes
 from n3crypto.group import Point, Scalar
 
 __all__ = [
@@ -247,51 +244,17 @@ class LRU(Generic[K, V]):
 
 
 # -- randomness -----------------------------------------------------------
-
-_drbg: Any = None
-
-
-def random_bytes(n: int) -> bytes:
-    """``n`` bytes from ``secrets`` (or from the test-only deterministic source)."""
-    if _drbg is None:
-        return secrets.token_bytes(n)
-    return _drbg(n)  # type: ignore[no-any-return]
+#
+# One source for the library (n3crypto._random). ``random_scalar`` draws
+# through *this* module's ``random_bytes`` so that a test which patches
+# ``_common.random_bytes`` (tests/test_signcryption_vectors.py) sees every draw.
 
 
 def random_scalar() -> Scalar:
     """A uniformly random non-zero scalar."""
-    while True:
-        s = Scalar.from_bytes_wide(random_bytes(64))
-        if s:
-            return s
+    return _random.random_scalar(random_bytes)
 
 
 def random_nonidentity_point_check(p: Point) -> None:
     if p.is_identity():
         raise errors.InvalidKey("the identity point is not a valid key")
-
-
-@contextlib.contextmanager
-def deterministic_randomness(seed: bytes) -> Iterator[None]:
-    """TEST ONLY: draw all randomness from SHAKE-256(seed) inside the block.
-
-    Refuses to run unless pytest is running a test (``PYTEST_CURRENT_TEST``
-    is set), so production code can never be made deterministic by accident.
-    """
-    global _drbg
-    if "PYTEST_CURRENT_TEST" not in os.environ:
-        raise RuntimeError("deterministic_randomness is for tests only")
-    if not isinstance(seed, bytes):
-        raise errors.N3TypeError("seed must be bytes")
-    counter = [0]
-
-    def draw(n: int) -> bytes:
-        counter[0] += 1
-        return hashlib.shake_256(seed + counter[0].to_bytes(8, "big")).digest(n)
-
-    prev = _drbg
-    _drbg = draw
-    try:
-        yield
-    finally:
-        _drbg = prev
