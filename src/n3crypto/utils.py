@@ -10,6 +10,7 @@ b'data'
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -17,9 +18,16 @@ from pathlib import Path
 __all__ = ["atomic_write"]
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644) -> None:
+def atomic_write(
+    path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644, overwrite: bool = True
+) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new
-    one, never a half-written one (temporary file, fsync, rename)."""
+    one, never a half-written one (temporary file, fsync, rename).
+
+    With ``overwrite=False`` an existing ``path`` is left alone and
+    :class:`FileExistsError` is raised, as ``O_EXCL`` would: the finished
+    file is hard-linked to its name, which fails if the name is taken.
+    """
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -28,7 +36,10 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, target)
+        if overwrite:
+            os.replace(tmp, target)
+        else:
+            _link_new(tmp, target, path)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -45,3 +56,18 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644
         pass
     finally:
         os.close(dfd)
+
+
+def _link_new(tmp: str, target: Path, path: str | os.PathLike[str]) -> None:
+    """Give the finished ``tmp`` the name ``target`` unless that name exists."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), path) from None
+    except OSError:
+        # No hard links on this file system (FAT, some FUSE): claim the name
+        # with O_EXCL, then rename over the empty placeholder.
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.replace(tmp, target)
+        return
+    os.unlink(tmp)
