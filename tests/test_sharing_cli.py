@@ -89,3 +89,32 @@ def test_usage_errors(tmp_path: Path) -> None:
     assert r.exit_code == 1
     r = runner.invoke(sharing, ["combine"])
     assert r.exit_code == 2
+
+
+def test_split_files_are_private_and_kept_without_force(tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "s"
+    r = runner.invoke(sharing, ["split", "-n", "3", "-t", "2", "--out-dir", str(out)], input=b"a")
+    assert r.exit_code == 0, r.output
+    files = sorted(out.glob("share-*.json"))
+    assert [p.name for p in files] == ["share-1.json", "share-2.json", "share-3.json"]
+    assert all((p.stat().st_mode & 0o777) == 0o600 for p in files)
+    before = {p: p.read_bytes() for p in files}
+    r = runner.invoke(sharing, ["split", "-n", "3", "-t", "2", "--out-dir", str(out)], input=b"b")
+    assert r.exit_code == 1
+    assert f"File exists: {out / 'share-1.json'}" in " ".join(r.stderr.split())
+    assert {p: p.read_bytes() for p in files} == before
+    assert sorted(p.name for p in out.iterdir()) == [p.name for p in files]  # no temporaries
+    r = runner.invoke(
+        sharing, ["split", "-n", "3", "-t", "2", "--out-dir", str(out), "--force"], input=b"b"
+    )
+    assert r.exit_code == 0, r.output
+    assert all(p.read_bytes() != before[p] for p in files)
+    assert all((p.stat().st_mode & 0o777) == 0o600 for p in files)
+    secret = tmp_path / "secret.bin"
+    r = runner.invoke(sharing, ["combine", *map(str, files[:2]), "--out", str(secret)])
+    assert r.exit_code == 0 and secret.read_bytes() == b"b"
+    assert (secret.stat().st_mode & 0o777) == 0o600
+    r = runner.invoke(sharing, ["combine", *map(str, files[:2]), "--out", str(tmp_path / "no/x")])
+    assert r.exit_code == 1
+    assert f"No such file or directory: {tmp_path / 'no/x'}" in " ".join(r.stderr.split())

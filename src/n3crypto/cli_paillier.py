@@ -11,63 +11,30 @@ One-line errors on stderr; exit 1 for crypto/decoding failures, 2 for usage.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from n3crypto import envelope, errors
+from n3crypto import envelope
+from n3crypto._cli import err as _err
+from n3crypto._cli import fail as _fail
+from n3crypto._cli import given_passphrase as _given_passphrase
+from n3crypto._cli import passphrase_options as _passphrase_options
+from n3crypto._cli import reported_errors as _errors
 
 __all__ = ["paillier"]
 
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _fail(message: str, code: int = 1) -> NoReturn:
-    _err.print(f"[bold red]error:[/] {message}", markup=True)
-    sys.exit(code)
-
-
-@contextlib.contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except errors.N3CryptoError as exc:
-        _fail(str(exc) or type(exc).__name__)
-    except OSError as exc:
-        _fail(f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "))
-
-
-def _pass_opts(fn: Callable[..., Any]) -> Callable[..., Any]:
-    fn = click.option("--passphrase-env", metavar="VAR", help="Passphrase from env var VAR.")(fn)
-    fn = click.option(
-        "--passphrase-file",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="Passphrase from the first line of this file.",
-    )(fn)
-    return fn
-
 
 def _passphrase(pfile: Path | None, penv: str | None, *, confirm: bool) -> bytes:
-    if pfile is not None and penv is not None:
-        _fail("give --passphrase-file or --passphrase-env, not both", 2)
-    if pfile is not None:
-        lines = pfile.read_bytes().splitlines()
-        if not lines or not lines[0]:
-            _fail(f"{pfile}: empty passphrase file")
-        return lines[0]
-    if penv is not None:
-        value = os.environ.get(penv)
-        if not value:
-            _fail(f"environment variable {penv} is unset or empty")
-        return value.encode()
+    given = _given_passphrase(pfile, penv)
+    if given is not None:
+        return given
     if not sys.stdin.isatty():
         _fail("no terminal for a passphrase prompt: use --passphrase-file or --passphrase-env")
     value = click.prompt(
@@ -140,7 +107,7 @@ def paillier() -> None:
 @click.option("--blum", is_flag=True, help="Primes ≡ 3 mod 4 instead of safe primes (faster).")
 @click.option("--no-passphrase", is_flag=True, help="Store the private key unsealed (0600).")
 @_insecure_opt
-@_pass_opts
+@_passphrase_options
 def keygen(
     bits: int,
     out: Path,
@@ -186,7 +153,7 @@ def keygen(
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--json", "as_json", is_flag=True, help="Write JSON instead of bytes.")
 @_insecure_opt
-@_pass_opts
+@_passphrase_options
 def pubkey(
     key: Path,
     out: Path,
@@ -245,7 +212,7 @@ def sum_(public_key: Path, input_: Any, insecure_size: bool) -> None:
 @click.argument("key", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--input", "input_", type=click.File("r"), default="-", help="JSON lines.")
 @_insecure_opt
-@_pass_opts
+@_passphrase_options
 def decrypt(
     key: Path,
     input_: Any,

@@ -9,46 +9,22 @@ stderr; exit 1 for crypto/decoding failures, 2 for usage.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from n3crypto import errors
+from n3crypto._cli import err as _err
+from n3crypto._cli import fail as _fail
+from n3crypto._cli import reported_errors as _errors
+from n3crypto._cli import write_private as _write_private
 from n3crypto.sharing.shamir import Share
 
 __all__ = ["sharing"]
 
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
 MAX_SECRET = 1 << 24
-
-
-def _fail(message: str, code: int = 1) -> NoReturn:
-    _err.print(f"[bold red]error:[/] {message}", markup=True)
-    sys.exit(code)
-
-
-@contextlib.contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except errors.N3CryptoError as exc:
-        _fail(str(exc) or type(exc).__name__)
-    except OSError as exc:
-        _fail(f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "))
-
-
-def _write_private(path: Path, data: bytes, force: bool) -> None:
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
-    fd = os.open(path, flags, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
 
 
 def _load(paths: tuple[Path, ...]) -> list[Share]:
@@ -91,7 +67,7 @@ def split_cmd(n: int, t: int, infile: Path, out_dir: Path, force: bool) -> None:
         shares = split(data, n, t)
         out_dir.mkdir(parents=True, exist_ok=True)
         for s in shares:
-            _write_private(out_dir / f"share-{s.index}.json", s.to_json().encode(), force)
+            _write_private(out_dir / f"share-{s.index}.json", s.to_json().encode(), force=force)
     _err.print(f"wrote {n} shares ({t} needed) to {out_dir}")
 
 

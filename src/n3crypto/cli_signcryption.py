@@ -21,67 +21,26 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any, BinaryIO, NoReturn
+from typing import IO, Any, BinaryIO
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from n3crypto import envelope, errors
+from n3crypto._cli import err as _err
+from n3crypto._cli import fail as _fail
+from n3crypto._cli import given_passphrase as _given_passphrase
+from n3crypto._cli import passphrase_options as _passphrase_options
+from n3crypto._cli import reported_errors as _errors
 
 __all__ = ["register"]
 
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
 _SIG_KIND = "clsc-signature"
 _PROGRESS_MIN = 16 << 20
 
 
-def _fail(message: str, code: int = 1) -> NoReturn:
-    _err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
-    sys.exit(code)
-
-
-@contextlib.contextmanager
-def _errors() -> Iterator[None]:
-    """Turn library and I/O errors into one line on stderr and exit 1."""
-    try:
-        yield
-    except errors.N3CryptoError as exc:
-        _fail(str(exc) or type(exc).__name__)
-    except OSError as exc:
-        name = f" {exc.filename}" if getattr(exc, "filename", None) else ""
-        _fail(f"{exc.strerror or exc}{':' + name if name else ''}")
-
-
 # -- passphrases -------------------------------------------------------------------
-
-
-def _passphrase_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    fn = click.option(
-        "--passphrase-env", metavar="VAR", help="Read the passphrase from environment variable VAR."
-    )(fn)
-    fn = click.option(
-        "--passphrase-file",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="Read the passphrase from the first line of this file.",
-    )(fn)
-    return fn
-
-
-def _given_passphrase(pfile: Path | None, penv: str | None) -> bytes | None:
-    if pfile is not None and penv is not None:
-        _fail("give --passphrase-file or --passphrase-env, not both", 2)
-    if pfile is not None:
-        lines = pfile.read_bytes().splitlines()
-        if not lines or not lines[0]:
-            _fail(f"{pfile}: empty passphrase file")
-        return lines[0]
-    if penv is not None:
-        value = os.environ.get(penv)
-        if not value:
-            _fail(f"environment variable {penv} is not set or empty")
-        return value.encode("utf-8")
-    return None
 
 
 def _tty_available() -> bool:
