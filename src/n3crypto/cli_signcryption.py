@@ -38,6 +38,9 @@ __all__ = ["register"]
 
 _SIG_KIND = "clsc-signature"
 _PROGRESS_MIN = 16 << 20
+#: Option and argument types: a file that must exist, and a file to write.
+_EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+_FILE = click.Path(dir_okay=False, path_type=Path)
 
 
 # -- passphrases -------------------------------------------------------------------
@@ -239,7 +242,7 @@ def register(main: click.Group) -> None:
         "-o",
         "--out",
         "out",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=_FILE,
         default=Path("kgc.key"),
         show_default=True,
         help="The KGC private key file.",
@@ -247,7 +250,7 @@ def register(main: click.Group) -> None:
     @click.option(
         "--public",
         "public_out",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=_FILE,
         default=None,
         help="The KGC public key file [default: OUT with .pub].",
     )
@@ -284,11 +287,11 @@ def register(main: click.Group) -> None:
         _err.print(f"KGC {k.public.fingerprint}: private key {out}, public key {pub_path}")
 
     @kgc.command("issue")
-    @click.argument("request", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.argument("request", type=_EXISTING_FILE)
     @click.option(
         "--key",
         "key_path",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=_EXISTING_FILE,
         default=Path("kgc.key"),
         show_default=True,
         help="The KGC private key.",
@@ -301,7 +304,7 @@ def register(main: click.Group) -> None:
     @click.option(
         "--log",
         "log_path",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=_FILE,
         default=None,
         help="Issuance log [default: KEY with .log].",
     )
@@ -311,7 +314,7 @@ def register(main: click.Group) -> None:
         "-o",
         "--out",
         "out",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=_FILE,
         default=None,
         help="Partial key file [default: IDENTITY.partial].",
     )
@@ -352,14 +355,14 @@ def register(main: click.Group) -> None:
     @click.option(
         "--log",
         "log_path",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=_EXISTING_FILE,
         default=Path("kgc.log"),
         show_default=True,
     )
     @click.option(
         "--kgc",
         "kgc_pub",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=_EXISTING_FILE,
         default=Path("kgc.pub"),
         show_default=True,
         help="The KGC public key.",
@@ -401,35 +404,35 @@ def register(main: click.Group) -> None:
     @click.option(
         "--kgc",
         "kgc_pub",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=_EXISTING_FILE,
         default=None,
         help="The KGC public key (for a new key).",
     )
     @click.option(
         "--accept",
         "partial",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=_EXISTING_FILE,
         default=None,
         help="Complete KEY with this partial key from the KGC.",
     )
     @click.option(
         "--key",
         "key_path",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=_FILE,
         default=None,
         help="The user key file [default: IDENTITY.key].",
     )
     @click.option(
         "--request",
         "req_path",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=_FILE,
         default=None,
         help="Where to write the request [default: IDENTITY.req].",
     )
     @click.option(
         "--pub",
         "pub_path",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=_FILE,
         default=None,
         help="With --accept: public key file [default: KEY with .pub].",
     )
@@ -509,7 +512,7 @@ def register(main: click.Group) -> None:
     @click.option(
         "--key",
         "key_path",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=_EXISTING_FILE,
         required=True,
         help="A user key or KGC key.",
     )
@@ -538,14 +541,14 @@ def register(main: click.Group) -> None:
     @click.option(
         "--key",
         "key_path",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=_EXISTING_FILE,
         required=True,
         help="Your (sender's) user key.",
     )
     @click.option(
         "--to",
         "to",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=_EXISTING_FILE,
         required=True,
         help="The recipient's public key.",
     )
@@ -586,7 +589,7 @@ def register(main: click.Group) -> None:
     @click.option(
         "--key",
         "key_path",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=_EXISTING_FILE,
         required=True,
         help="Your (recipient's) user key.",
     )
@@ -595,14 +598,14 @@ def register(main: click.Group) -> None:
     @click.option(
         "--from",
         "from_pub",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=_EXISTING_FILE,
         default=None,
         help="Require this sender public key.",
     )
     @click.option("--from-identity", default=None, help="Require this sender identity.")
     @click.option(
         "--pins",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=_FILE,
         default=None,
         help="Trust-on-first-use pin store (JSON); a changed sender key fails.",
     )
@@ -659,7 +662,7 @@ def register(main: click.Group) -> None:
     @click.option(
         "--key",
         "key_path",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=_EXISTING_FILE,
         required=True,
     )
     @click.argument("infile", default="-")
@@ -700,14 +703,14 @@ def register(main: click.Group) -> None:
     @click.option(
         "--pub",
         "pub_path",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=_EXISTING_FILE,
         default=None,
         help="The signer's public key you trust (pinned).",
     )
     @click.option(
         "--kgc",
         "kgc_path",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=_EXISTING_FILE,
         default=None,
         help="Or: trust any key this KGC vouches for (certificateless).",
     )
@@ -715,7 +718,7 @@ def register(main: click.Group) -> None:
     @click.option(
         "--sig",
         "sig_path",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=_EXISTING_FILE,
         required=True,
         help="The signature file.",
     )
@@ -773,7 +776,7 @@ def register(main: click.Group) -> None:
         _err.print(f"good signature by {pub.identity} ({pub.fingerprint})")
 
     @main.command("inspect")
-    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.argument("file", type=_EXISTING_FILE)
     def inspect_cmd(file: Path) -> None:
         """Describe a key, signature or ciphertext file.
 
