@@ -6,7 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from n3crypto import errors
+from n3crypto._check import check_int
 from n3crypto.bindings import U8_ARRAY, ffi
+
+__all__ = ["as_bytes_view", "c_buffers", "check_int", "one_buffer"]
 
 
 def as_bytes_view(obj: Any, what: str) -> memoryview:
@@ -61,12 +64,3 @@ def one_buffer(obj: Any, what: str, writable: bool) -> Any:
                 f"{what} must be a bytes-like object, not {type(obj).__name__}"
             ) from None
         raise errors.N3ValueError(f"{what}: {exc}") from None
-
-
-def check_int(value: Any, what: str, lo: int, hi: int) -> int:
-    """``value`` as an int in [lo, hi], or a clear exception."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise errors.N3TypeError(f"{what} must be an int, not {type(value).__name__}")
-    if not lo <= value <= hi:
-        raise errors.N3ValueError(f"{what} must be in [{lo}, {hi}], got {value}")
-    return value

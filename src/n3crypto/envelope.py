@@ -18,6 +18,7 @@ all of it and raise :class:`~n3crypto.errors.InvalidEncoding` with the reason.
 from __future__ import annotations
 
 from n3crypto import errors
+from n3crypto._check import check_bytes, check_int, check_str, type_name
 
 __all__ = ["ENVELOPE_VERSION", "MAGIC", "pack", "peek_kind", "unpack"]
 
@@ -27,16 +28,28 @@ ENVELOPE_VERSION = 1
 
 def pack(kind: str, version: int, body: bytes) -> bytes:
     """Wrap ``body`` as object ``kind`` at format ``version``."""
-    raw = kind.encode("ascii")
-    if not 0 < len(raw) < 256:
+    check_str(kind, "envelope kind")
+    if not kind.isascii() or not 0 < len(kind) < 256:
         raise errors.N3ValueError("envelope kind must be 1..255 ASCII characters")
+    raw = kind.encode("ascii")
+    check_int(version, "object version")
     if not 0 <= version < 256:
         raise errors.N3ValueError("object version must fit in one byte")
-    return MAGIC + bytes([ENVELOPE_VERSION, len(raw)]) + raw + bytes([version]) + bytes(body)
+    body = check_bytes(body, "envelope body")
+    return MAGIC + bytes([ENVELOPE_VERSION, len(raw)]) + raw + bytes([version]) + body
+
+
+def _blob(blob: object) -> bytes:
+    if isinstance(blob, bytes):
+        return blob
+    if isinstance(blob, bytearray | memoryview):
+        return check_bytes(blob, "envelope")
+    raise errors.N3TypeError(f"an envelope must be bytes, not {type_name(blob)}")
 
 
 def peek_kind(blob: bytes) -> str:
     """The kind of object in an envelope (after checking the header)."""
+    blob = _blob(blob)
     if len(blob) < 5 or blob[:2] != MAGIC:
         raise errors.InvalidEncoding("not an n3crypto envelope (bad magic)")
     if blob[2] != ENVELOPE_VERSION:
@@ -45,13 +58,16 @@ def peek_kind(blob: bytes) -> str:
     if len(blob) < 5 + n:
         raise errors.InvalidEncoding("truncated envelope header")
     try:
-        return bytes(blob[4 : 4 + n]).decode("ascii")
+        return blob[4 : 4 + n].decode("ascii")
     except UnicodeDecodeError:
         raise errors.InvalidEncoding("envelope kind is not ASCII") from None
 
 
 def unpack(blob: bytes, kind: str, *, versions: tuple[int, ...] = (1,)) -> tuple[int, bytes]:
     """``(object version, body)`` of an envelope that must hold ``kind``."""
+    blob = _blob(blob)
+    if not isinstance(versions, tuple | list | frozenset | set):
+        raise errors.N3TypeError(f"versions must be a tuple of ints, not {type_name(versions)}")
     got = peek_kind(blob)
     if got != kind:
         raise errors.InvalidEncoding(f"expected a {kind!r} object, found {got!r}")
@@ -59,4 +75,4 @@ def unpack(blob: bytes, kind: str, *, versions: tuple[int, ...] = (1,)) -> tuple
     version = blob[off]
     if version not in versions:
         raise errors.InvalidEncoding(f"unsupported {kind} format version {version}")
-    return version, bytes(blob[off + 1 :])
+    return version, blob[off + 1 :]

@@ -30,6 +30,14 @@ __all__ = ["dot", "interpolate", "inv", "mul", "mul_bytes", "poly_eval"]
 _FLAGS = lib.N3_GF_CONSTTIME
 
 
+def _sequence(obj: Any, what: str) -> Sequence[Any]:
+    """A list, tuple or other non-buffer sequence (a bytes object is one
+    vector, never a sequence of coefficients)."""
+    if isinstance(obj, str | bytes | bytearray | memoryview) or not isinstance(obj, Sequence):
+        raise errors.N3TypeError(f"{what} must be a sequence, not {type(obj).__name__}")
+    return obj
+
+
 def mul(a: int, b: int) -> int:
     """The product of two field elements (ints in 0..255)."""
     return _rs.gf256_mul(check_int(a, "a", 0, 255), check_int(b, "b", 0, 255))
@@ -49,6 +57,8 @@ def dot(coeffs: Sequence[Sequence[int]], vectors: Sequence[Any]) -> list[bytes]:
     >>> dot([[1, 1], [2, 0]], [b"\\x01\\x02", b"\\x03\\x04"])
     [b'\\x02\\x06', b'\\x02\\x04']
     """
+    vectors = _sequence(vectors, "vectors")
+    coeffs = _sequence(coeffs, "coeffs")
     if not vectors:
         raise errors.N3ValueError("dot needs at least one vector")
     if len(vectors) > 255 or len(coeffs) > 255 or not coeffs:
@@ -56,6 +66,8 @@ def dot(coeffs: Sequence[Sequence[int]], vectors: Sequence[Any]) -> list[bytes]:
     srcs, size = c_buffers(vectors, "vectors")
     flat = bytearray()
     for i, row in enumerate(coeffs):
+        if isinstance(row, str) or not isinstance(row, Sequence):
+            raise errors.N3TypeError(f"coeffs[{i}] must be a sequence of ints")
         if len(row) != len(vectors):
             raise errors.N3ValueError(
                 f"coeffs[{i}] has {len(row)} entries, expected {len(vectors)}"
@@ -91,6 +103,7 @@ def poly_eval(coeffs: Sequence[Any], x: int) -> bytes:
     coefficients are equal-length byte vectors (``coeffs[0]`` is the constant
     term)."""
     check_int(x, "x", 0, 255)
+    coeffs = _sequence(coeffs, "coeffs")
     if not coeffs:
         raise errors.N3ValueError("poly_eval needs at least one coefficient")
     row = list(_rs.gf256_vandermonde(bytes([x]), len(coeffs)))
@@ -102,6 +115,8 @@ def interpolate(points: Mapping[int, Any], at: int = 0) -> bytes:
     polynomial of degree < ``len(points)`` through ``{x: y}`` (distinct
     public ``x``, equal-length byte vectors ``y``)."""
     check_int(at, "at", 0, 255)
+    if not isinstance(points, Mapping):
+        raise errors.N3TypeError(f"points must be a mapping {{x: y}}, not {type(points).__name__}")
     if not points:
         raise errors.N3ValueError("interpolate needs at least one point")
     xs = [check_int(x, "x", 0, 255) for x in points]

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from typing import Any, Final, overload
 
 from n3crypto import errors
+from n3crypto._check import check_iterable
 from n3crypto.bindings import ec as _ec
 
 __all__ = [
@@ -288,7 +289,7 @@ class Point:
     _b: bytes
 
     def __init__(self) -> None:
-        raise TypeError("use Point.from_bytes(), Point.base() or Point.identity()")
+        raise errors.N3TypeError("use Point.from_bytes(), Point.base() or Point.identity()")
 
     @classmethod
     def _wrap(cls, b: bytes) -> Point:
@@ -344,7 +345,7 @@ class Point:
         True
         """
         items: list[bytes] = []
-        for i, data in enumerate(encodings):
+        for i, data in enumerate(check_iterable(encodings, "encodings")):
             if type(data) is not bytes:
                 data = _as_bytes(data, f"point encoding {i}")
             if len(data) != POINT_BYTES:
@@ -392,8 +393,8 @@ class Point:
     @classmethod
     def multiscalar(cls, scalars: Iterable[Scalar], points: Iterable[Point]) -> Point:
         """``sum(s_i * P_i)`` in VARIABLE TIME (Straus / Pippenger): public scalars only."""
-        ss = list(scalars)
-        ps = list(points)
+        ss = check_iterable(scalars, "scalars")
+        ps = check_iterable(points, "points")
         if len(ss) != len(ps):
             raise errors.N3ValueError("multiscalar: as many scalars as points are needed")
         for s in ss:

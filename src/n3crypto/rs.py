@@ -26,6 +26,7 @@ from typing import Any
 
 from n3crypto import envelope, errors
 from n3crypto._buffers import as_bytes_view, c_buffers, check_int, one_buffer
+from n3crypto._check import check_bytes
 from n3crypto.bindings import U8_ARRAY, default_kernel, ffi, kernel_id, kernel_name
 from n3crypto.bindings import rs as _rs
 from n3crypto.rscodec import BatchDecodeResult, RSCodec
@@ -77,7 +78,7 @@ class DecodedData(bytes):
     corrupted: list[int]
 
     def __new__(cls, data: bytes, missing: list[int], corrupted: list[int]) -> DecodedData:
-        obj = super().__new__(cls, data)
+        obj = super().__new__(cls, check_bytes(data, "data"))
         obj.missing = missing
         obj.corrupted = corrupted
         return obj
@@ -228,7 +229,9 @@ class ErasureCoder:
         Erasures only: no corruption check (use :meth:`locate_corrupt` first
         if present shards may be altered).
         """
-        if isinstance(present, (str, bytes)) or len(present) != self._n:
+        if isinstance(present, str | bytes) or not isinstance(present, Sequence):
+            raise errors.N3TypeError(f"present must be a sequence of {self._n} bools")
+        if len(present) != self._n:
             raise errors.N3ValueError(f"present must hold {self._n} flags")
         flags = bytes(1 if p else 0 for p in present)
         have = flags.count(1)
@@ -388,8 +391,11 @@ class Shard:
     KIND = "rs-shard"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.set_id, bytes) or len(self.set_id) != 16:
+        if not isinstance(self.set_id, bytes):
+            raise errors.N3TypeError(f"set_id must be bytes, not {type(self.set_id).__name__}")
+        if len(self.set_id) != 16:
             raise errors.N3ValueError("set_id must be 16 bytes")
+        object.__setattr__(self, "data", check_bytes(self.data, "data"))
         check_int(self.k, "k", 1, _rs.MAX_SHARDS)
         check_int(self.m, "m", 0, _rs.MAX_SHARDS - self.k)
         check_int(self.index, "index", 0, self.k + self.m - 1)
@@ -402,7 +408,7 @@ class Shard:
 
     def to_bytes(self) -> bytes:
         head = self.set_id + bytes([self.k, self.m, self.index])
-        return envelope.pack(self.KIND, 1, head + bytes(self.data))
+        return envelope.pack(self.KIND, 1, head + self.data)
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> Shard:

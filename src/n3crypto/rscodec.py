@@ -246,8 +246,16 @@ class RSCodec:
         >>> list(RSCodec(2, nsize=4).chunk(b"abcde", 2))
         [b'ab', b'cd', b'e']
         """
-        for i in range(0, len(data), chunksize):
-            yield data[i : i + chunksize]
+        if isinstance(data, str):
+            raise _errors.N3TypeError("data must be a bytes-like object, not str")
+        try:
+            length = len(data)
+        except TypeError:
+            raise _errors.N3TypeError(
+                f"data must be a bytes-like object, not {type(data).__name__}"
+            ) from None
+        chunksize = _check_int(chunksize, "chunksize", 1, 1 << 62)
+        return (data[i : i + chunksize] for i in range(0, length, chunksize))
 
     def encode(self, data: BytesLike, nsym: int | None = None) -> bytearray:
         """Encode ``data`` in chunks of ``nsize - nsym`` bytes, each followed

@@ -15,6 +15,9 @@ import os
 import tempfile
 from pathlib import Path
 
+from n3crypto import errors
+from n3crypto._check import check_bytes, check_int, check_path
+
 __all__ = ["atomic_write"]
 
 
@@ -28,7 +31,11 @@ def atomic_write(
     :class:`FileExistsError` is raised, as ``O_EXCL`` would: the finished
     file is hard-linked to its name, which fails if the name is taken.
     """
-    target = Path(path)
+    target = check_path(path)
+    data = check_bytes(data, "data")
+    check_int(mode, "mode", 0, 0o7777)
+    if not target.name:
+        raise errors.N3ValueError(f"{str(path)!r} does not name a file")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
