@@ -19,6 +19,7 @@ from typing import Any
 import nacl.bindings as nacl
 import pytest
 import rbcl
+from bench._paired import interleaved_ratio
 
 from n3crypto.bindings import ec
 from n3crypto.group import ORDER, Point, Scalar
@@ -262,29 +263,6 @@ EXTRA = [
 ]
 
 
-def _interleaved_ratio(ours: Callable[[], object], theirs: Callable[[], object]) -> float:
-    """Median of 15 paired measurements, ours and theirs alternating, so load
-    from other processes hits both sides alike."""
-    import statistics
-    import time
-
-    t0 = time.perf_counter()
-    ours()
-    once = time.perf_counter() - t0
-    reps = max(1, int(0.02 / max(once, 1e-7)))
-    ratios = []
-    for _ in range(15):
-        a = time.perf_counter()
-        for _ in range(reps):
-            ours()
-        b = time.perf_counter()
-        for _ in range(reps):
-            theirs()
-        c = time.perf_counter()
-        ratios.append((b - a) / (c - b))
-    return statistics.median(ratios)
-
-
 def test_zz_summary() -> None:
     """Medians and the issue's bars (ratios ours / theirs).
 
@@ -300,7 +278,7 @@ def test_zz_summary() -> None:
     for label, ours, theirs, bar in BARS:
         if ours in RESULTS and theirs in RESULTS:
             plain = RESULTS[ours] / RESULTS[theirs]
-            ratio = _interleaved_ratio(FUNCS[ours], FUNCS[theirs])
+            ratio = interleaved_ratio(FUNCS[ours], FUNCS[theirs])
             ok = ratio <= bar
             lines.append(
                 f"{label:36s} {ratio:6.3f}x (medians {plain:6.3f}x; bar {bar}x) "
@@ -310,7 +288,7 @@ def test_zz_summary() -> None:
                 failures.append(f"{label} {ratio:.3f}x > {bar}x")
     for label, ours, theirs in EXTRA:
         if ours in RESULTS and theirs in RESULTS:
-            ratio = _interleaved_ratio(FUNCS[ours], FUNCS[theirs])
+            ratio = interleaved_ratio(FUNCS[ours], FUNCS[theirs])
             plain = RESULTS[ours] / RESULTS[theirs]
             lines.append(f"{label:36s} {ratio:6.3f}x (medians {plain:6.3f}x)")
     print("\n" + "\n".join(lines))

@@ -26,6 +26,7 @@ from typing import Any
 
 import nacl.bindings as nacl
 import pytest
+from bench._paired import interleaved_ratio
 
 from n3crypto.node import PACKET, EpochSchedule, encode_frame, query_status
 from n3crypto.node.replay import ReplayStore
@@ -233,26 +234,6 @@ BARS = [
 ]
 
 
-def _interleaved_ratio(ours: Callable[[], object], theirs: Callable[[], object]) -> float:
-    """Median of 15 paired measurements, alternating, so load from other
-    processes hits both sides alike."""
-    t0 = time.perf_counter()
-    ours()
-    once = time.perf_counter() - t0
-    reps = max(1, int(0.02 / max(once, 1e-7)))
-    ratios = []
-    for _ in range(15):
-        a = time.perf_counter()
-        for _ in range(reps):
-            ours()
-        b = time.perf_counter()
-        for _ in range(reps):
-            theirs()
-        c = time.perf_counter()
-        ratios.append((b - a) / (c - b))
-    return statistics.median(ratios)
-
-
 def test_zz_summary() -> None:
     """Medians, ratios and the issue's bars."""
     if not RESULTS:
@@ -267,7 +248,7 @@ def test_zz_summary() -> None:
     for label, ours, theirs, bar in BARS:
         if ours in RESULTS and theirs in RESULTS:
             plain = RESULTS[ours] / RESULTS[theirs]
-            ratio = _interleaved_ratio(FUNCS[ours], FUNCS[theirs])
+            ratio = interleaved_ratio(FUNCS[ours], FUNCS[theirs])
             ok = ratio <= bar
             lines.append(
                 f"{label:48s} {ratio:6.3f}x (medians {plain:6.3f}x; bar {bar}x) "

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from bench._paired import paired_medians, write_report
 
 from n3crypto.paillier import PaillierPrivateKey, generate_keypair
 from n3crypto.paillier.ratings import RatingRound
@@ -317,20 +318,13 @@ def _paired_report(request: pytest.FixtureRequest) -> Any:
     yield
     if not _PAIRED:
         return
-    tr = request.config.pluginmanager.get_plugin("terminalreporter")
-    capman = request.config.pluginmanager.get_plugin("capturemanager")
-    if tr is None or capman is None:
-        return
-    with capman.global_and_fixture_disabled():
-        tr.write_line("")
-        tr.write_line(
-            "paired medians per operation (alternating blocks)  n3crypto      peer  speed-up  bar"
+    lines = ["paired medians per operation (alternating blocks)  n3crypto      peer  speed-up  bar"]
+    for name, a, b, bar in _PAIRED:
+        ok = "ok" if b / a >= bar else "MISSED"
+        lines.append(
+            f"{name:<48} {a * 1e3:>8.3f}ms {b * 1e3:>8.3f}ms {b / a:>7.2f}x  >={bar:g} {ok}"
         )
-        for name, a, b, bar in _PAIRED:
-            ok = "ok" if b / a >= bar else "MISSED"
-            tr.write_line(
-                f"{name:<48} {a * 1e3:>8.3f}ms {b * 1e3:>8.3f}ms {b / a:>7.2f}x  >={bar:g} {ok}"
-            )
+    write_report(request, lines)
 
 
 def _paired(
@@ -341,25 +335,9 @@ def _paired(
     bar: float,
     reps: tuple[int, int] = (1, 1),
 ) -> None:
-    """Median time per call of ``ours`` and ``peer``, measured in alternating
-    blocks of ``reps`` calls (a block keeps each side's caches warm, as a loop
-    of encryptions would; alternating cancels the drift of a shared machine)."""
-    import statistics
-    import time
-
-    ours()
-    peer()
-    ta: list[float] = []
-    tb: list[float] = []
-    for i in range(rounds):
-        for fn, k, out in sorted(
-            ((ours, reps[0], ta), (peer, reps[1], tb)), key=lambda x: (i % 2) ^ (x[2] is tb)
-        ):
-            t0 = time.perf_counter()
-            for _ in range(k):
-                fn()
-            out.append((time.perf_counter() - t0) / k)
-    _PAIRED.append((name, statistics.median(ta), statistics.median(tb), bar))
+    """Paired medians of ``ours`` and ``peer`` in alternating blocks of
+    ``reps`` calls (bench/_paired.py), kept for the table."""
+    _PAIRED.append((name, *paired_medians(ours, peer, rounds, reps), bar))
 
 
 def test_paired_encrypt() -> None:

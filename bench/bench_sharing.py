@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import os
 import pathlib
-import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from bench._paired import paired_medians, write_report
 
 from n3crypto.group import Scalar
 from n3crypto.paillier import PaillierPrivateKey
@@ -163,36 +162,19 @@ def _paired_report(request: pytest.FixtureRequest) -> Any:
     yield
     if not _PAIRED:
         return
-    tr = request.config.pluginmanager.get_plugin("terminalreporter")
-    capman = request.config.pluginmanager.get_plugin("capturemanager")
-    if tr is None or capman is None:
-        return
-    with capman.global_and_fixture_disabled():
-        tr.write_line("")
-        tr.write_line(
-            "paired medians (alternating calls)                n3crypto       peer   ratio   bar"
+    lines = ["paired medians (alternating calls)                n3crypto       peer   ratio   bar"]
+    for name, a, b, bar in _PAIRED:
+        ok = "ok" if a / b <= bar else "MISSED"
+        lines.append(
+            f"{name:<46} {a * 1e3:>9.3f}ms {b * 1e3:>9.3f}ms {a / b:>6.3f}x  <={bar:g} {ok}"
         )
-        for name, a, b, bar in _PAIRED:
-            ok = "ok" if a / b <= bar else "MISSED"
-            tr.write_line(
-                f"{name:<46} {a * 1e3:>9.3f}ms {b * 1e3:>9.3f}ms {a / b:>6.3f}x  <={bar:g} {ok}"
-            )
+    write_report(request, lines)
 
 
 def _paired(
     name: str, ours: Callable[[], object], peer: Callable[[], object], rounds: int, bar: float
 ) -> None:
-    ours()
-    peer()
-    ta: list[float] = []
-    tb: list[float] = []
-    for i in range(rounds):
-        pair = ((ours, ta), (peer, tb)) if i % 2 == 0 else ((peer, tb), (ours, ta))
-        for fn, out in pair:
-            t0 = time.perf_counter()
-            fn()
-            out.append(time.perf_counter() - t0)
-    _PAIRED.append((name, statistics.median(ta), statistics.median(tb), bar))
+    _PAIRED.append((name, *paired_medians(ours, peer, rounds), bar))
 
 
 def test_paired_shamir_vs_pycryptodome() -> None:
