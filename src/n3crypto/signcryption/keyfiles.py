@@ -34,10 +34,10 @@ import binascii
 import hashlib
 import os
 import re
-from pathlib import Path
 from typing import Any, Final
 
 from n3crypto import envelope, errors
+from n3crypto._check import check_bytes, check_path
 from n3crypto.signcryption import _common as c
 from n3crypto.signcryption.keys import KGC, KeyRequest, KGCPublic, PartialKey, PublicKey, UserKey
 from n3crypto.utils import atomic_write
@@ -88,6 +88,8 @@ _ARMOR = re.compile(
 
 def _encrypt(blob: bytes, passphrase: bytes, log2_n: int) -> bytes:
     kind = envelope.peek_kind(blob)
+    if isinstance(log2_n, bool) or not isinstance(log2_n, int):
+        raise errors.N3TypeError(f"kdf_log2_n must be an int, not {type(log2_n).__name__}")
     if not 10 <= log2_n <= 22:
         raise errors.N3ValueError("kdf_log2_n must be in 10..22")
     salt, nonce = c.random_bytes(16), c.random_bytes(24)
@@ -129,6 +131,7 @@ def _decrypt(blob: bytes, passphrase: bytes | None) -> bytes:
     ct, tag = body[off + 43 : -16], body[-16:]
     if passphrase is None:
         raise errors.InvalidKey("the key file is passphrase-protected; a passphrase is needed")
+    passphrase = check_bytes(passphrase, "passphrase")
     key = _scrypt(passphrase, salt, log2_n, r, p)
     from Crypto.Cipher import ChaCha20_Poly1305  # XChaCha20 with a 24-byte nonce
 
@@ -176,6 +179,7 @@ def armor(
 
 def dearmor(data: bytes) -> bytes:
     """The envelope inside armoured text (raw envelopes pass through)."""
+    data = check_bytes(data, "key file data")
     if data[:2] == envelope.MAGIC:
         return data
     m = _ARMOR.search(data)
@@ -209,7 +213,7 @@ def load_bytes(data: bytes, *, passphrase: bytes | None = None) -> Any:
 
 def load(path: str | os.PathLike[str], *, passphrase: bytes | None = None) -> Any:
     """Read a key file."""
-    return load_bytes(Path(path).read_bytes(), passphrase=passphrase)
+    return load_bytes(check_path(path).read_bytes(), passphrase=passphrase)
 
 
 def _blob(obj: Any) -> bytes:

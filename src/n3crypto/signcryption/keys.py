@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from n3crypto import envelope, errors
+from n3crypto._check import check_real
 from n3crypto.group import Point, PrecomputedPoint, Scalar
 from n3crypto.signcryption import _common as c
 from n3crypto.signcryption import _native
@@ -49,6 +50,14 @@ def _b(data: Any, what: str) -> bytes:
     if isinstance(data, bytearray | memoryview):
         return bytes(data)
     raise errors.N3TypeError(f"{what} must be bytes, not {type(data).__name__}")
+
+
+def checked_now(now: Any) -> int:
+    """``now`` (Unix seconds, or None for the clock) as whole seconds, after
+    checking it is a finite number in the range expiries use."""
+    if now is not None:
+        check_real(now, "now", 0, c.MAX_EXPIRY)
+    return c.now_seconds(now)
 
 
 def _point(data: bytes, what: str) -> Point:
@@ -287,7 +296,7 @@ class PublicKey:
         return _fingerprint(self._bytes)
 
     def is_expired(self, now: float | None = None) -> bool:
-        return c.now_seconds(now) >= self._expiry
+        return checked_now(now) >= self._expiry
 
     def check_current(self, now: float | None = None) -> None:
         """Raise :class:`KeyExpired` if the key has expired at ``now``."""
@@ -556,7 +565,7 @@ class KGC:
         if request.kgc != self._public:
             raise errors.InvalidKey("the request is addressed to another KGC")
         request.verify()
-        t = c.now_seconds(now)
+        t = checked_now(now)
         if expiry is None:
             if not isinstance(validity, int) or validity <= 0:
                 raise errors.N3ValueError("validity must be a positive number of seconds")
@@ -611,7 +620,10 @@ class KGC:
 
 def verify_kgc_signature(kgc: KGCPublic, message: bytes, signature: bytes) -> bool:
     """Whether ``signature`` is the KGC's signature on ``message``."""
-    return _schnorr_check(b"kgc-sig", kgc.point, _b(signature, "signature"), message)
+    if not isinstance(kgc, KGCPublic):
+        raise errors.N3TypeError(f"kgc must be a KGCPublic, not {type(kgc).__name__}")
+    msg = _b(message, "message")
+    return _schnorr_check(b"kgc-sig", kgc.point, _b(signature, "signature"), msg)
 
 
 # -- user keys ------------------------------------------------------------------

@@ -31,12 +31,12 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from n3crypto import errors
+from n3crypto._check import check_bytes, check_path, check_type
 from n3crypto.group import Point, Scalar
 from n3crypto.signcryption import _common as c
-from n3crypto.signcryption.keys import KGC, KGCPublic, PublicKey
+from n3crypto.signcryption.keys import KGC, KGCPublic, PublicKey, checked_now
 
 __all__ = ["AuditReport", "IssuanceLog", "LogEntry", "audit"]
 
@@ -128,7 +128,7 @@ class IssuanceLog:
     """The KGC's log file; :meth:`append` holds an exclusive lock and fsyncs."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
+        self.path = check_path(path)
 
     def entries(self) -> list[LogEntry]:
         """All entries, parsed (not audited: see :func:`audit`)."""
@@ -145,7 +145,12 @@ class IssuanceLog:
         self, kgc: KGC, public: PublicKey, request_digest: bytes, *, now: float | None = None
     ) -> LogEntry:
         """Record the issuance of ``public``; returns the signed entry."""
-        t = c.now_seconds(now)
+        check_type(kgc, KGC, "kgc")
+        check_type(public, PublicKey, "public")
+        request_digest = check_bytes(request_digest, "request_digest")
+        if len(request_digest) != 32:
+            raise errors.N3ValueError("request_digest must be 32 bytes (SHA-256 of the request)")
+        t = checked_now(now)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -201,7 +206,13 @@ def audit(source: str | os.PathLike[str] | list[LogEntry], kgc: KGCPublic) -> Au
     signature (one batched multi-scalar check), then reports identities that
     have two or more keys whose validity overlaps (``duplicates``).
     """
-    entries = IssuanceLog(source).entries() if not isinstance(source, list) else source
+    check_type(kgc, KGCPublic, "kgc")
+    if isinstance(source, list):
+        for i, e in enumerate(source):
+            check_type(e, LogEntry, f"source[{i}]")
+        entries = source
+    else:
+        entries = IssuanceLog(source).entries()
     prev = _GENESIS
     for i, e in enumerate(entries):
         if e.seq != i:

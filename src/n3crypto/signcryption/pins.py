@@ -26,9 +26,9 @@ import json
 import os
 import threading
 import time
-from pathlib import Path
 
 from n3crypto import errors
+from n3crypto._check import check_path, check_str, check_type
 from n3crypto.signcryption.keys import PublicKey
 from n3crypto.signcryption.scheme import KeyChanged
 from n3crypto.utils import atomic_write
@@ -40,7 +40,7 @@ class PinStore:
     """``identity -> public key`` pins, in memory or in a JSON file (written atomically)."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self._path = Path(path) if path is not None else None
+        self._path = check_path(path) if path is not None else None
         self._pins: dict[str, dict[str, object]] = {}
         self._lock = threading.Lock()
         if self._path is not None and self._path.exists():
@@ -59,7 +59,7 @@ class PinStore:
 
     def get(self, identity: str) -> PublicKey | None:
         """The pinned key of ``identity`` (canonical form), if any."""
-        entry = self._pins.get(identity)
+        entry = self._pins.get(check_str(identity, "identity"))
         if entry is None:
             return None
         return PublicKey.from_bytes(bytes.fromhex(str(entry["public_key"])))
@@ -72,6 +72,7 @@ class PinStore:
 
     def check(self, public: PublicKey) -> None:
         """Pin ``public`` if its identity is new; raise KeyChanged if it differs from the pin."""
+        check_type(public, PublicKey, "public")
         with self._lock:
             entry = self._pins.get(public.identity)
             if entry is None:
@@ -86,6 +87,7 @@ class PinStore:
 
     def replace(self, public: PublicKey) -> None:
         """Pin ``public`` for its identity, replacing any earlier pin."""
+        check_type(public, PublicKey, "public")
         with self._lock:
             self._set(public)
 

@@ -34,6 +34,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from n3crypto import errors
+from n3crypto._check import check_int, check_iterable
 from n3crypto.group import Point, Scalar
 from n3crypto.signcryption import _common as c
 from n3crypto.signcryption import _native
@@ -89,6 +90,7 @@ class Unsigncrypted(NamedTuple):
 
 def header_byte(fmt: int, width: int) -> int:
     """``fmt | ((width - 64) / 32) << 4``: format in the low nibble, field width in the high."""
+    check_int(fmt, "fmt", 0, 15)
     return fmt | (((c.check_width(width) - 64) // 32) << 4)
 
 
@@ -112,6 +114,32 @@ def _bytes(data: Any, what: str) -> bytes:
     if isinstance(data, bytearray | memoryview):
         return bytes(data)
     raise errors.N3TypeError(f"{what} must be bytes, not {type(data).__name__}")
+
+
+def check_pins(pins: Any) -> None:
+    """``pins`` must be None or have a ``check(public_key)`` method (a PinStore)."""
+    if pins is not None and not callable(getattr(pins, "check", None)):
+        raise errors.N3TypeError(
+            f"pins must be a PinStore (with a check method), not {type(pins).__name__}"
+        )
+
+
+def _digest(digest: Any) -> bytes:
+    d = _bytes(digest, "digest")
+    if len(d) != 32:
+        raise errors.N3ValueError(f"digest must be 32 bytes (SHA-256), got {len(d)}")
+    return d
+
+
+def _items(items: Any, what: str, sizes: tuple[int, ...]) -> list[tuple[Any, ...]]:
+    """The tuples of a batch argument, each of one of the lengths ``sizes``."""
+    out = []
+    for i, item in enumerate(check_iterable(items, what)):
+        if not isinstance(item, tuple | list) or len(item) not in sizes:
+            shape = " or ".join(str(n) for n in sizes)
+            raise errors.N3TypeError(f"{what}[{i}] must be a tuple of {shape} items")
+        out.append(tuple(item))
+    return out
 
 
 def _fail() -> errors.UnsigncryptError:
@@ -215,6 +243,7 @@ def unsigncrypt(
     """
     if not isinstance(recipient, UserKey):
         raise errors.N3TypeError("recipient must be a UserKey")
+    check_pins(pins)
     a_b, me = recipient._full()
     ct = _bytes(ciphertext, "ciphertext")
     ad = _bytes(associated_data, "associated_data")
@@ -281,7 +310,7 @@ def signcrypt_batch(
 ) -> list[bytes]:
     """Signcrypt many ``(recipient, message[, associated_data])`` items from one sender."""
     out = []
-    for item in items:
+    for item in _items(items, "items", (2, 3)):
         rp, m, *rest = item
         out.append(
             signcrypt(
@@ -332,7 +361,11 @@ def unsigncrypt_batch(
     """
     if not isinstance(recipient, UserKey):
         raise errors.N3TypeError("recipient must be a UserKey")
+    check_pins(pins)
     a_b, me = recipient._full()
+    ciphertexts = check_iterable(ciphertexts, "ciphertexts")
+    if associated_data is not None:
+        associated_data = check_iterable(associated_data, "associated_data")
     ads = list(associated_data) if associated_data is not None else [b""] * len(ciphertexts)
     if len(ads) != len(ciphertexts):
         raise errors.N3ValueError("one associated_data per ciphertext is needed")
@@ -443,6 +476,7 @@ def sign_digest(
     a, pub = signer._full()
     pub.check_current(now)
     ctx = _bytes(context, "context")
+    digest = _digest(digest)
     k = c.hash_scalar(b"schnorr-nonce", bytes(a), c.random_bytes(32), bytes(pub), ctx, digest)
     u = bytes(k * _B)
     e = _sig_challenge(pub, u, ctx, digest)
@@ -493,7 +527,7 @@ def verify_digest(
     """:func:`verify` given the message digest."""
     if not isinstance(public, PublicKey):
         raise errors.N3TypeError("public must be a PublicKey")
-    z, e, u = _parse_sig(public, signature, _bytes(context, "context"), digest)
+    z, e, u = _parse_sig(public, signature, _bytes(context, "context"), _digest(digest))
     if Point.vartime_double_mul_base(z, -e, public.full_point) != u:
         raise InvalidSignature("signature does not verify")
     if public.is_expired(now):
@@ -526,7 +560,7 @@ def verify_batch(
     terms = []
     pubs = []
     ctx = _bytes(context, "context")
-    for i, (pk, m, sig) in enumerate(items):
+    for i, (pk, m, sig) in enumerate(_items(items, "items", (3,))):
         if not isinstance(pk, PublicKey):
             raise errors.N3TypeError("items must be (PublicKey, message, signature)")
         try:

@@ -42,16 +42,18 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from n3crypto import errors
+from n3crypto._check import check_int
 from n3crypto.group import Point, Scalar
 from n3crypto.signcryption import _common as c
 from n3crypto.signcryption import _native
-from n3crypto.signcryption.keys import PublicKey, UserKey
+from n3crypto.signcryption.keys import PublicKey, UserKey, checked_now
 from n3crypto.signcryption.scheme import (
     FORMAT_STREAM,
     _check_pair,
     _check_sender,
     _fail,
     _sender_parts,
+    check_pins,
     header_byte,
     parse_header,
 )
@@ -143,7 +145,7 @@ def _chunk_log(chunk_size: int) -> int:
     if not isinstance(chunk_size, int) or isinstance(chunk_size, bool):
         raise errors.N3TypeError("chunk_size must be int")
     lg = chunk_size.bit_length() - 1
-    if chunk_size != 1 << lg or not 10 <= lg <= 24:
+    if lg < 0 or chunk_size != 1 << lg or not 10 <= lg <= 24:
         raise errors.N3ValueError("chunk_size must be a power of two from 1 KiB to 16 MiB")
     return lg
 
@@ -303,6 +305,9 @@ class StreamUnsigncryptor:
         if not isinstance(associated_data, bytes | bytearray | memoryview):
             raise errors.N3TypeError("associated_data must be bytes")
         associated_data = bytes(associated_data)
+        check_pins(pins)
+        if now is not None:
+            checked_now(now)
         self._a, self._me = recipient._full()
         self._ad = associated_data
         self._expected, self._pins, self._now = expected_sender, pins, now
@@ -365,6 +370,8 @@ class StreamUnsigncryptor:
             raise errors.N3ValueError("stream already finalized or failed")
         if not isinstance(data, bytes | bytearray | memoryview):
             raise errors.N3TypeError("data must be bytes")
+        if isinstance(data, memoryview) and not data.c_contiguous:
+            data = data.tobytes()
         try:
             return self._update(data)
         except errors.UnsigncryptError:
@@ -467,6 +474,16 @@ class StreamUnsigncryptor:
         return data, StreamResult(sender.identity, sender, self._length)
 
 
+def _check_io(src: Any, dst: Any, progress: Any, read_size: Any) -> None:
+    if not callable(getattr(src, "read", None)):
+        raise errors.N3TypeError(f"src must be a readable binary file, not {type(src).__name__}")
+    if not callable(getattr(dst, "writelines", None)):
+        raise errors.N3TypeError(f"dst must be a writable binary file, not {type(dst).__name__}")
+    if progress is not None and not callable(progress):
+        raise errors.N3TypeError(f"progress must be callable, not {type(progress).__name__}")
+    check_int(read_size, "read_size", 1, 1 << 30)
+
+
 def _chunks(src: Readable, size: int, *, buffers: int) -> Iterator[bytes | memoryview]:
     """Blocks of ``src``: views of ``buffers`` reused buffers filled by ``readinto``
     in turn (no allocation per read), or fresh bytes from ``read``.
@@ -504,6 +521,7 @@ def signcrypt_stream(
     read_size: int = 1 << 22,
 ) -> int:
     """Signcrypt everything readable from ``src`` into ``dst``; returns bytes written."""
+    _check_io(src, dst, progress, read_size)
     enc = StreamSigncryptor(
         sender,
         recipient_public,
@@ -541,6 +559,7 @@ def unsigncrypt_stream(
     ``dst`` receives data before the sender is authenticated: write to a
     temporary file and keep it only if this returns (the CLI does so).
     """
+    _check_io(src, dst, progress, read_size)
     dec = StreamUnsigncryptor(recipient, associated_data, expected_sender, pins=pins, now=now)
     for data in _chunks(src, read_size, buffers=1):
         dst.writelines(dec.update_pieces(data))
