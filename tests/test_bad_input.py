@@ -26,6 +26,7 @@ import io
 import json
 import math
 import os
+import pathlib
 import random
 import shutil
 import signal
@@ -34,6 +35,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -41,6 +43,32 @@ import pytest
 from n3crypto import envelope, errors, gf256, utils
 from n3crypto import signcryption as sc
 from n3crypto.group import Point, PrecomputedPoint, Scalar, expand_message_xmd
+from n3crypto.paillier import (
+    DecryptionProof,
+    EncodedNumber,
+    EncryptedNumber,
+    MembershipProof,
+    PaillierPrivateKey,
+    PaillierPublicKey,
+    RandomnessPool,
+    encoding,
+    encrypt_with_proof,
+    generate_keypair,
+    proofs,
+    security_bits,
+    serialize,
+    verify_batch,
+)
+from n3crypto.paillier.ratings import (
+    Aggregator,
+    AllowAll,
+    AllowList,
+    KeyDecryptor,
+    RatingBallot,
+    RatingRound,
+    TallyResult,
+    TransferTokens,
+)
 from n3crypto.rs import DecodedData, ErasureCoder, Shard, aligned_buffers
 from n3crypto.rscodec import RSCodec
 from n3crypto.signcryption import keyfiles, scheme
@@ -687,6 +715,336 @@ PARSERS += [
 JSON_PARSERS += [
     ("signcryption.LogEntry.from_json", ENTRY.to_json(), sc.LogEntry.from_json),
     ("signcryption.PinStore", PINS_JSON, _pin_store),
+]
+
+
+# -- paillier ----------------------------------------------------------------------------
+
+VECTORS = pathlib.Path(__file__).parent / "vectors"
+PRIV = PaillierPrivateKey.from_json(
+    (VECTORS / "paillier_512_INSECURE_test_key.json").read_text(), allow_insecure_size=True
+)
+PUB = PRIV.public_key
+PN = int(PUB.n)
+PCT = PUB.encrypt(5)
+PALLOWED = [0, 1, 2]
+PC1, PMP = PUB.encrypt_with_proof(1, PALLOWED, b"ctx")
+_, PDP = PRIV.decrypt_with_proof(PCT, b"ctx")
+PROUND = RatingRound(PUB, ["a", "b"], 5, "round", 10)
+PTOK = TransferTokens(b"k" * 32)
+PBALLOT = PROUND.cast({"a": 3}, "r1")
+
+
+def p_agg():
+    a = Aggregator(PROUND, AllowAll())
+    a.submit(PBALLOT)
+    return a
+
+
+PAGG = p_agg()
+PTALLY = PAGG.tally(KeyDecryptor(PRIV))
+PENCKEY = serialize.encrypt_private_key(PRIV, b"pw", scrypt_n=1024)
+PKEYPATH = tmp("pk.bin")
+utils.atomic_write(PKEYPATH, PENCKEY)
+PAGGPATH = tmp("agg.bin")
+PAGG.save(PAGGPATH)
+
+case("paillier.security_bits", security_bits, 2048)
+case(
+    "paillier.generate_keypair",
+    generate_keypair,
+    512,
+    allow_insecure_size=True,
+    safe_primes=False,
+    progress=None,
+    kinds={"progress": "callable"},
+)
+case(
+    "paillier.PaillierPublicKey",
+    PaillierPublicKey,
+    PN,
+    h=PUB.h and int(PUB.h),
+    allow_insecure_size=True,
+)
+case("paillier.PaillierPublicKey.same_modulus", PUB.same_modulus, PUB)
+case("paillier.PaillierPublicKey.exponent_bits", PUB.exponent_bits, False)
+case("paillier.PaillierPublicKey.raw_gm", PUB.raw_gm, 5)
+case(
+    "paillier.PaillierPublicKey.encrypt",
+    PUB.encrypt,
+    5,
+    "standard",
+    precision=None,
+    bound=10,
+    short_exponent=False,
+)
+case("paillier.PaillierPublicKey.encrypt/float", PUB.encrypt, 1.5, "fast", precision=0.01)
+case(
+    "paillier.PaillierPublicKey.encrypt/fraction",
+    PUB.encrypt,
+    Fraction(1, 3),
+    "standard",
+    precision=1e-6,
+)
+case(
+    "paillier.PaillierPublicKey.encrypt_with_proof",
+    PUB.encrypt_with_proof,
+    1,
+    PALLOWED,
+    b"ctx",
+    "standard",
+    short_exponent=False,
+)
+case("paillier.PaillierPublicKey.sum", PUB.sum, [PCT, PCT])
+case(
+    "paillier.PaillierPublicKey.from_phe",
+    PaillierPublicKey.from_phe,
+    PUB.to_phe(),
+    allow_insecure_size=True,
+)
+case(
+    "paillier.PaillierPublicKey.from_bytes",
+    PaillierPublicKey.from_bytes,
+    PUB.to_bytes(),
+    allow_insecure_size=True,
+)
+case(
+    "paillier.PaillierPublicKey.from_json",
+    PaillierPublicKey.from_json,
+    PUB.to_json(),
+    allow_insecure_size=True,
+)
+case(
+    "paillier.EncryptedNumber",
+    EncryptedNumber,
+    PUB,
+    PCT.ciphertext(False),
+    0,
+    bound=10,
+    mode="standard",
+)
+case("paillier.EncryptedNumber.ciphertext", PCT.ciphertext, True)
+case("paillier.EncryptedNumber.rerandomize", PCT.rerandomize, in_place=False)
+case("paillier.EncryptedNumber.decrease_exponent_to", PUB.encrypt(1.5).decrease_exponent_to, -60)
+case("paillier.EncryptedNumber.sum", EncryptedNumber.sum, [PCT, PCT])
+case("paillier.EncryptedNumber.from_phe", EncryptedNumber.from_phe, PCT.to_phe(), PUB, bound=10)
+case("paillier.EncryptedNumber.to_phe", PCT.to_phe, None)
+case("paillier.EncryptedNumber.from_bytes", EncryptedNumber.from_bytes, PUB, PCT.to_bytes())
+case("paillier.EncryptedNumber.from_json", EncryptedNumber.from_json, PUB, PCT.to_json())
+case("paillier.PaillierPrivateKey", PaillierPrivateKey, PUB, int(PRIV.p), int(PRIV.q))
+case("paillier.PaillierPrivateKey.raw_decrypt", PRIV.raw_decrypt, PCT.ciphertext(False))
+case("paillier.PaillierPrivateKey.decrypt_encoded", PRIV.decrypt_encoded, PCT)
+case("paillier.PaillierPrivateKey.decrypt", PRIV.decrypt, PCT, strict=True)
+case("paillier.PaillierPrivateKey.decrypt_with_proof", PRIV.decrypt_with_proof, PCT, b"ctx")
+case("paillier.PaillierPrivateKey.nth_root", PRIV.nth_root, 12345)
+case("paillier.PaillierPrivateKey.crt_pow_n2", PRIV.crt_pow_n2, 3, 5, 7, 11)
+case("paillier.PaillierPrivateKey.encrypt", PRIV.encrypt, 5, "standard", precision=None, bound=10)
+case(
+    "paillier.PaillierPrivateKey.from_phe",
+    PaillierPrivateKey.from_phe,
+    PRIV.to_phe(),
+    allow_insecure_size=True,
+)
+case(
+    "paillier.PaillierPrivateKey.from_bytes",
+    PaillierPrivateKey.from_bytes,
+    PRIV.to_bytes(),
+    allow_insecure_size=True,
+)
+case(
+    "paillier.PaillierPrivateKey.from_json",
+    PaillierPrivateKey.from_json,
+    PRIV.to_json(),
+    allow_insecure_size=True,
+)
+case("paillier.EncodedNumber", EncodedNumber, PN, 5, 0)
+case("paillier.EncodedNumber.encode", EncodedNumber.encode, PN, 1.5, 0.01, None)
+case("paillier.EncodedNumber.encode/maxexp", EncodedNumber.encode, PN, 7, None, 3)
+case(
+    "paillier.EncodedNumber.decrease_exponent_to",
+    EncodedNumber.encode(PN, 1.5).decrease_exponent_to,
+    -60,
+)
+case("paillier.max_int_for", encoding.max_int_for, PN)
+case("paillier.DecryptionProof", DecryptionProof, 5, 7)
+case("paillier.DecryptionProof.verify", PDP.verify, PUB, PCT, 5, b"ctx")
+case("paillier.DecryptionProof.from_bytes", DecryptionProof.from_bytes, PDP.to_bytes())
+case("paillier.DecryptionProof.from_json", DecryptionProof.from_json, PDP.to_json())
+case("paillier.MembershipProof", MembershipProof, "standard", (1, 2), (3, 4), (5, 6))
+case("paillier.MembershipProof.verify", PMP.verify, PUB, PC1, PALLOWED, b"ctx")
+case("paillier.MembershipProof.to_bytes", PMP.to_bytes, 128)
+case("paillier.MembershipProof.from_bytes", MembershipProof.from_bytes, PMP.to_bytes())
+case("paillier.MembershipProof.from_json", MembershipProof.from_json, PMP.to_json())
+case(
+    "paillier.encrypt_with_proof",
+    encrypt_with_proof,
+    PUB,
+    1,
+    PALLOWED,
+    b"ctx",
+    "standard",
+    short_exponent=False,
+)
+case("paillier.verify_batch", verify_batch, PUB, [(PC1, PMP, PALLOWED, b"ctx")])
+case("paillier.canonical_set", proofs.canonical_set, PUB, PALLOWED)
+case("paillier.prove_decryption", proofs.prove_decryption, PRIV, PCT.ciphertext(False), 5, b"ctx")
+case(
+    "paillier.RandomnessPool",
+    RandomnessPool,
+    PUB,
+    "fast",
+    size=4,
+    short_exponent=False,
+    background=False,
+)
+case("paillier.RandomnessPool.fill", RandomnessPool(PUB, "fast", size=4, background=False).fill, 2)
+case(
+    "paillier.serialize.encrypt_private_key",
+    serialize.encrypt_private_key,
+    PRIV,
+    b"pw",
+    scrypt_n=1024,
+)
+case(
+    "paillier.serialize.decrypt_private_key",
+    serialize.decrypt_private_key,
+    PENCKEY,
+    b"pw",
+    allow_insecure_size=True,
+)
+case(
+    "paillier.serialize.save_private_key",
+    serialize.save_private_key,
+    tmp("pk2.bin"),
+    PRIV,
+    b"pw",
+    kinds={0: "path"},
+)
+case(
+    "paillier.serialize.load_private_key",
+    serialize.load_private_key,
+    PKEYPATH,
+    b"pw",
+    allow_insecure_size=True,
+    kinds={0: "path"},
+)
+case(
+    "ratings.RatingRound",
+    RatingRound,
+    PUB,
+    ["a", "b"],
+    5,
+    "round",
+    10,
+    mode="standard",
+    short_exponent=False,
+)
+case("ratings.RatingRound.context", PROUND.context, 0, "r1")
+case("ratings.RatingRound.value_for", PROUND.value_for, 3)
+case("ratings.RatingRound.cast", PROUND.cast, {"a": 3}, "r1", b"cred")
+case(
+    "ratings.RatingRound.from_bytes",
+    RatingRound.from_bytes,
+    PROUND.to_bytes(),
+    allow_insecure_size=True,
+)
+case(
+    "ratings.RatingRound.from_json",
+    RatingRound.from_json,
+    PROUND.to_json(),
+    allow_insecure_size=True,
+)
+case("ratings.RatingBallot", RatingBallot, PBALLOT.round_digest, "r1", b"", PBALLOT.entries, 0)
+case("ratings.RatingBallot.from_bytes", RatingBallot.from_bytes, PBALLOT.to_bytes())
+case("ratings.RatingBallot.from_json", RatingBallot.from_json, PBALLOT.to_json())
+case("ratings.TransferTokens", TransferTokens, b"k" * 32)
+case("ratings.TransferTokens.issue", PTOK.issue, PROUND, "r1", b"tid")
+case("ratings.TransferTokens.check", PTOK.check, PROUND, "r1", PTOK.issue(PROUND, "r1", b"tid"))
+case("ratings.AllowList", AllowList, ["r1"])
+case("ratings.AllowList.check", AllowList(["r1"]).check, PROUND, "r1", b"")
+case("ratings.AllowAll.check", AllowAll().check, PROUND, "r1", b"")
+case("ratings.KeyDecryptor", KeyDecryptor, PRIV)
+case(
+    "ratings.KeyDecryptor.decrypt_with_proofs",
+    KeyDecryptor(PRIV).decrypt_with_proofs,
+    [PCT],
+    [b"ctx"],
+)
+case("ratings.Aggregator", Aggregator, PROUND, AllowAll())
+method_case("ratings.Aggregator.submit", lambda: Aggregator(PROUND, AllowAll()), "submit", PBALLOT)
+method_case(
+    "ratings.Aggregator.submit_many",
+    lambda: Aggregator(PROUND, AllowAll()),
+    "submit_many",
+    [PBALLOT],
+)
+method_case("ratings.Aggregator.tally", p_agg, "tally", KeyDecryptor(PRIV))
+case("ratings.Aggregator.from_bytes", Aggregator.from_bytes, PROUND, AllowAll(), PAGG.to_bytes())
+method_case("ratings.Aggregator.save", p_agg, "save", tmp("agg2.bin"), kinds={0: "path"})
+case("ratings.Aggregator.load", Aggregator.load, PROUND, AllowAll(), PAGGPATH, kinds={2: "path"})
+case("ratings.TallyResult.verify", PTALLY.verify, PROUND, PAGG.sums)
+case("ratings.TallyResult.from_json", TallyResult.from_json, PTALLY.to_json())
+
+PARSERS += [
+    (
+        "paillier.PaillierPublicKey.from_bytes",
+        PUB.to_bytes(),
+        lambda b: PaillierPublicKey.from_bytes(b, allow_insecure_size=True),
+    ),
+    (
+        "paillier.PaillierPrivateKey.from_bytes",
+        PRIV.to_bytes(),
+        lambda b: PaillierPrivateKey.from_bytes(b, allow_insecure_size=True),
+    ),
+    (
+        "paillier.EncryptedNumber.from_bytes",
+        PCT.to_bytes(),
+        lambda b: EncryptedNumber.from_bytes(PUB, b),
+    ),
+    ("paillier.MembershipProof.from_bytes", PMP.to_bytes(128), MembershipProof.from_bytes),
+    ("paillier.DecryptionProof.from_bytes", PDP.to_bytes(), DecryptionProof.from_bytes),
+    ("paillier.RatingBallot.from_bytes", PBALLOT.to_bytes(), RatingBallot.from_bytes),
+    (
+        "paillier.RatingRound.from_bytes",
+        PROUND.to_bytes(),
+        lambda b: RatingRound.from_bytes(b, allow_insecure_size=True),
+    ),
+    (
+        "paillier.Aggregator.from_bytes",
+        PAGG.to_bytes(),
+        lambda b: Aggregator.from_bytes(PROUND, AllowAll(), b),
+    ),
+    (
+        "paillier.serialize.decrypt_private_key",
+        PENCKEY,
+        lambda b: serialize.decrypt_private_key(b, b"pw", allow_insecure_size=True),
+    ),
+]
+JSON_PARSERS += [
+    (
+        "paillier.PaillierPublicKey.from_json",
+        PUB.to_json(),
+        lambda t: PaillierPublicKey.from_json(t, allow_insecure_size=True),
+    ),
+    (
+        "paillier.PaillierPrivateKey.from_json",
+        PRIV.to_json(),
+        lambda t: PaillierPrivateKey.from_json(t, allow_insecure_size=True),
+    ),
+    (
+        "paillier.EncryptedNumber.from_json",
+        PCT.to_json(),
+        lambda t: EncryptedNumber.from_json(PUB, t),
+    ),
+    ("paillier.MembershipProof.from_json", PMP.to_json(), MembershipProof.from_json),
+    ("paillier.DecryptionProof.from_json", PDP.to_json(), DecryptionProof.from_json),
+    ("paillier.RatingBallot.from_json", PBALLOT.to_json(), RatingBallot.from_json),
+    (
+        "paillier.RatingRound.from_json",
+        PROUND.to_json(),
+        lambda t: RatingRound.from_json(t, allow_insecure_size=True),
+    ),
+    ("paillier.TallyResult.from_json", PTALLY.to_json(), TallyResult.from_json),
 ]
 
 

@@ -23,19 +23,44 @@ import sys
 from fractions import Fraction
 
 from n3crypto import errors
+from n3crypto.paillier._arith import is_int
 
-__all__ = ["BASE", "EncodedNumber", "max_int_for"]
+__all__ = ["BASE", "MAX_EXPONENT", "EncodedNumber", "max_int_for"]
 
 BASE = 16
 """Radix of the exponent (phe's default ``EncodedNumber.BASE``)."""
 
+MAX_EXPONENT = 1 << 14
+"""Largest ``|exponent|`` accepted. Floats need ``|exponent| <= 270`` and no key
+holds a mantissa past ``16**3840``; the cap keeps ``16**exponent`` cheap when
+the exponent comes from hostile input (a wire format, an argument)."""
+
 _LOG2_BASE = 4
+
+
+def check_exponent(exponent: object, what: str = "exponent") -> int:
+    """``exponent`` as an int with ``|exponent| <= MAX_EXPONENT``."""
+    if isinstance(exponent, bool) or not isinstance(exponent, int):
+        raise errors.N3TypeError(f"{what} must be an int, not {type(exponent).__name__}")
+    if not -MAX_EXPONENT <= exponent <= MAX_EXPONENT:
+        raise errors.N3ValueError(f"{what} must lie in [-{MAX_EXPONENT}, {MAX_EXPONENT}]")
+    return exponent
+
+
+def _check_modulus(n: object) -> int:
+    if not is_int(n):
+        raise errors.N3TypeError(f"n must be an int, not {type(n).__name__}")
+    if n < 3:  # type: ignore[operator]
+        raise errors.N3ValueError("n must be at least 3")
+    return int(n)  # type: ignore[call-overload, no-any-return]
+
+
 _FLOAT_MANTISSA_BITS = sys.float_info.mant_dig
 
 
 def max_int_for(n: int) -> int:
     """Largest representable ``|mantissa|`` under modulus ``n`` (phe's ``max_int``)."""
-    return n // 3 - 1
+    return _check_modulus(n) // 3 - 1
 
 
 class EncodedNumber:
@@ -51,8 +76,8 @@ class EncodedNumber:
     def __init__(self, n: int, encoding: int, exponent: int) -> None:
         if isinstance(encoding, bool) or not isinstance(encoding, int):
             raise errors.N3TypeError("encoding must be an int")
-        if isinstance(exponent, bool) or not isinstance(exponent, int):
-            raise errors.N3TypeError("exponent must be an int")
+        check_exponent(exponent)
+        n = _check_modulus(n)
         if not 0 <= encoding < n:
             raise errors.InvalidEncoding("encoding must lie in [0, n)")
         self.n = int(n)
@@ -96,6 +121,7 @@ class EncodedNumber:
         """
         if isinstance(scalar, bool):
             raise errors.N3TypeError("booleans are not numbers here; pass 0 or 1")
+        n = _check_modulus(n)
         if precision is None:
             if isinstance(scalar, int):
                 exp = 0
@@ -109,11 +135,16 @@ class EncodedNumber:
                     f"cannot infer the precision of {type(scalar).__name__}; pass precision="
                 )
         else:
-            if not precision > 0:
-                raise errors.N3ValueError("precision must be positive")
+            if isinstance(precision, bool) or not isinstance(precision, int | float | Fraction):
+                raise errors.N3TypeError(
+                    f"precision must be a number, not {type(precision).__name__}"
+                )
+            if not precision > 0 or (isinstance(precision, float) and not math.isfinite(precision)):
+                raise errors.N3ValueError("precision must be positive and finite")
             exp = math.floor(math.log(precision, BASE))
         if max_exponent is not None:
-            exp = min(exp, max_exponent)
+            exp = min(exp, check_exponent(max_exponent, "max_exponent"))
+        check_exponent(exp)
         if not isinstance(scalar, int | float | Fraction):
             raise errors.N3TypeError(f"cannot encode {type(scalar).__name__}")
         if isinstance(scalar, float) and not math.isfinite(scalar):
@@ -135,6 +166,7 @@ class EncodedNumber:
 
     def decrease_exponent_to(self, new_exp: int) -> EncodedNumber:
         """The same number with a smaller exponent (mantissa times 16**d)."""
+        check_exponent(new_exp, "new_exp")
         if new_exp > self.exponent:
             raise errors.N3ValueError("an exponent can only be decreased")
         mant = self.mantissa * BASE ** (self.exponent - new_exp)

@@ -36,6 +36,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from n3crypto import errors
+from n3crypto._check import check_callable, check_int, check_iterable, check_type
 from n3crypto.paillier import _codec
 from n3crypto.paillier import pool as _pool
 from n3crypto.paillier._arith import (
@@ -55,7 +56,7 @@ from n3crypto.paillier._arith import (
     random_bits,
     random_unit,
 )
-from n3crypto.paillier.encoding import BASE, EncodedNumber, max_int_for
+from n3crypto.paillier.encoding import BASE, EncodedNumber, check_exponent, max_int_for
 
 __all__ = [
     "DEFAULT_BOUND_STEP",
@@ -76,6 +77,8 @@ MIN_SECURE_BITS = 2048
 """Smallest modulus accepted without ``allow_insecure_size=True``."""
 MIN_INSECURE_BITS = 512
 """Hard floor: proofs need primes longer than their 128-bit challenges."""
+MAX_BITS = 1 << 15
+"""Largest modulus generated (32768 bits, far past 256-bit security)."""
 DEFAULT_BOUND_STEP = 64
 """Without an explicit ``bound=``, a fresh ciphertext's bound is the smallest
 ``2**(64·j) - 1`` covering ``|mantissa|`` (reveals only the 64-bit size class)."""
@@ -90,6 +93,7 @@ class PaillierOverflowError(errors.N3ValueError, OverflowError):
 
 def security_bits(n_bits: int) -> int:
     """Approximate security level of a modulus (NIST SP 800-57 Part 1)."""
+    check_int(n_bits, "n_bits", 0)
     for k, s in ((15360, 256), (7680, 192), (3072, 128), (2048, 112), (1024, 80)):
         if n_bits >= k:
             return s
@@ -125,6 +129,11 @@ def _check_modulus(n: int, allow_insecure_size: bool) -> None:
         raise errors.InvalidKey("modulus has a small factor")
     if is_probable_prime(n, 2):
         raise errors.InvalidKey("modulus is prime")
+
+
+def _check_integer(x: object, what: str) -> None:
+    if not is_int(x):
+        raise errors.N3TypeError(f"{what} must be an int, not {type(x).__name__}")
 
 
 def _bound_for(mantissa: int) -> int:
@@ -217,6 +226,7 @@ class PaillierPublicKey:
         return f"<PaillierPublicKey {self.bits}-bit {modes} {self._fingerprint[:6].hex()}>"
 
     def same_modulus(self, other: PaillierPublicKey) -> bool:
+        check_type(other, PaillierPublicKey, "other")
         return bool(self.n == other.n)
 
     # -- randomness ------------------------------------------------------
@@ -266,6 +276,7 @@ class PaillierPublicKey:
 
     def raw_gm(self, m: int) -> int:
         """``(1 + n)^m mod n²`` for a signed ``m`` with ``|m| < n``."""
+        _check_integer(m, "m")
         return (1 + (m % self.n) * self.n) % self.nsquare
 
     def _encrypt_mantissa(self, mantissa: int, mode: str, short_exponent: bool) -> tuple[int, int]:
@@ -330,7 +341,7 @@ class PaillierPublicKey:
         mode: str | None = None
         count = 0
         trusted = True
-        for x in items:
+        for x in check_iterable(items, "items"):
             if not isinstance(x, EncryptedNumber):
                 raise errors.N3TypeError("sum() takes EncryptedNumbers")
             if x.public_key is not self and not self.same_modulus(x.public_key):
@@ -422,8 +433,7 @@ class EncryptedNumber:
     ) -> None:
         if not isinstance(public_key, PaillierPublicKey):
             raise errors.N3TypeError("public_key must be a PaillierPublicKey")
-        if isinstance(exponent, bool) or not isinstance(exponent, int):
-            raise errors.N3TypeError("exponent must be an int")
+        check_exponent(exponent)
         if mode not in MODES:
             raise errors.N3ValueError(f"mode must be one of {MODES}")
         if bound is None:
@@ -508,10 +518,15 @@ class EncryptedNumber:
 
     def decrease_exponent_to(self, new_exp: int) -> EncryptedNumber:
         """Same value, smaller exponent (mantissa and bound times 16**d)."""
+        check_exponent(new_exp, "new_exp")
         if new_exp > self.exponent:
             raise errors.N3ValueError("an exponent can only be decreased")
         if new_exp == self.exponent:
             return self
+        if self.bound and self.bound.bit_length() + 4 * (self.exponent - new_exp) - 1 > (
+            self.public_key.max_int.bit_length()
+        ):
+            raise PaillierOverflowError("decreasing the exponent this far would pass max_int")
         factor = BASE ** (self.exponent - new_exp)
         c = powmod(self._c, factor, self.public_key.nsquare)
         return self._derived(c, new_exp, self.bound * factor, self._obfuscated)
@@ -598,10 +613,11 @@ class EncryptedNumber:
     @classmethod
     def sum(cls, items: Iterable[EncryptedNumber]) -> EncryptedNumber:
         """Fast homomorphic sum (see :meth:`PaillierPublicKey.sum`)."""
-        items = list(items)
+        items = check_iterable(items, "items")
         if not items:
             raise errors.N3ValueError("sum of no ciphertexts: use public_key.sum([])")
-        return items[0].public_key.sum(items)
+        first = check_type(items[0], EncryptedNumber, "items[0]")
+        return first.public_key.sum(items)
 
     # -- interop & serialization ---------------------------------------------
     @classmethod
@@ -620,6 +636,10 @@ class EncryptedNumber:
             raise errors.N3TypeError("expected a phe EncryptedNumber")
         if public_key is None:
             public_key = PaillierPublicKey.from_phe(pk_phe, allow_insecure_size=True)
+        elif not isinstance(public_key, PaillierPublicKey):
+            raise errors.N3TypeError(
+                f"public_key must be a PaillierPublicKey, not {type(public_key).__name__}"
+            )
         elif int(pk_phe.n) != int(public_key.n):
             raise errors.InvalidKey("phe ciphertext is under a different public key")
         c = number.ciphertext(be_secure=False)
@@ -632,6 +652,10 @@ class EncryptedNumber:
         import phe
 
         pk = public_key if public_key is not None else self.public_key.to_phe()
+        if not isinstance(pk, phe.PaillierPublicKey):
+            raise errors.N3TypeError(
+                f"public_key must be a phe PaillierPublicKey, not {type(pk).__name__}"
+            )
         return phe.EncryptedNumber(pk, self.ciphertext(), self.exponent)
 
     def to_bytes(self) -> bytes:
@@ -653,6 +677,7 @@ class EncryptedNumber:
 
     @classmethod
     def from_bytes(cls, public_key: PaillierPublicKey, blob: bytes) -> EncryptedNumber:
+        check_type(public_key, PaillierPublicKey, "public_key")
         r = _codec.open_envelope(blob, "paillier-ciphertext")
         fp, mode = r.blob(), r.text()
         exponent, bound, raw = r.sint(), r.uint(), r.blob()
@@ -675,6 +700,7 @@ class EncryptedNumber:
 
     @classmethod
     def from_json(cls, public_key: PaillierPublicKey, text: str | bytes) -> EncryptedNumber:
+        check_type(public_key, PaillierPublicKey, "public_key")
         keys = ("key", "mode", "exponent", "bound", "ciphertext")
         obj = _codec.load_json(text, "paillier-ciphertext", keys)
         if obj["key"] != public_key.fingerprint[:16].hex():
@@ -823,10 +849,13 @@ class PaillierPrivateKey:
     # -- key-holder operations -----------------------------------------------
     def nth_root(self, u: int) -> int:
         """An n-th root mod n of an n-th residue ``u`` mod n² (ρ with ρ^n = u)."""
+        _check_integer(u, "u")
         return powmod(mpz(u) % self.public_key.n, self._n_inv_phi, self.public_key.n)
 
     def crt_pow_n2(self, base_p: int, exp_p: int, base_q: int, exp_q: int) -> int:
         """``x mod n²`` from ``base_p^exp_p mod p²`` and ``base_q^exp_q mod q²``."""
+        for v, what in ((base_p, "base_p"), (exp_p, "exp_p"), (base_q, "base_q"), (exp_q, "exp_q")):
+            _check_integer(v, what)
         xp = powmod(base_p, exp_p, self._p2)
         xq = powmod(base_q, exp_q, self._q2)
         return xp + ((xq - xp) * self._p2_inv_q2 % self._q2) * self._p2
@@ -934,6 +963,10 @@ def generate_keypair(
         raise errors.InvalidKey(
             f"{n_length}-bit keys are insecure; pass allow_insecure_size=True (tests/demos only)"
         )
+    if n_length > MAX_BITS:
+        raise errors.N3ValueError(f"n_length above the ceiling of {MAX_BITS}")
+    if progress is not None:
+        check_callable(progress, "progress")
     half = n_length // 2
     while True:
         p = generate_prime(half, safe=safe_primes, progress=progress, stage="p")

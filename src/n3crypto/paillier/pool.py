@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from n3crypto import errors
+from n3crypto._check import check_int, check_type
 from n3crypto.paillier._arith import powmod, random_bits, random_unit
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 __all__ = ["RandomnessPool", "take"]
 
 _ACTIVE: dict[tuple[bytes, str, int], RandomnessPool] = {}
+MAX_SIZE = 1 << 20
+"""Most entries a pool holds (each is one modular exponentiation to make)."""
 _ACTIVE_LOCK = threading.Lock()
 _ALL: weakref.WeakSet[RandomnessPool] = weakref.WeakSet()
 
@@ -64,10 +67,12 @@ class RandomnessPool:
         short_exponent: bool = False,
         background: bool = True,
     ) -> None:
+        from n3crypto.paillier.keys import PaillierPublicKey
+
+        check_type(public_key, PaillierPublicKey, "public_key")
         if mode not in ("standard", "fast"):
             raise errors.N3ValueError("mode must be 'standard' or 'fast'")
-        if size < 1:
-            raise errors.N3ValueError("size must be positive")
+        check_int(size, "size", 1, MAX_SIZE)
         if mode == "standard" and short_exponent:
             raise errors.N3ValueError("short_exponent applies to mode='fast' only")
         self.public_key = public_key
@@ -102,7 +107,9 @@ class RandomnessPool:
         return pk.table().pow(r), r
 
     def fill(self, count: int | None = None) -> int:
-        """Synchronously add entries up to ``size`` (or ``count`` more)."""
+        """Synchronously add entries up to ``size`` (or ``count`` more, at most ``size``)."""
+        if count is not None:
+            check_int(count, "count", 0, self.size)
         target = self.size if count is None else self.available + count
         added = 0
         while self.available < target and not self._stop.is_set():

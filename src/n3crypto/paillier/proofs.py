@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from n3crypto import envelope, errors
+from n3crypto._check import check_int, check_iterable
 from n3crypto.paillier import _codec
 from n3crypto.paillier._arith import (
     gcd,
@@ -101,9 +102,8 @@ class BatchProofError(errors.ProofError):
 
 def canonical_set(public_key: PaillierPublicKey, allowed: Iterable[int]) -> tuple[int, ...]:
     """The allowed set as a sorted tuple of distinct signed ints (checked)."""
-    if isinstance(allowed, str | bytes):
-        raise errors.N3TypeError("allowed must be an iterable of ints")
-    vals = list(allowed)
+    _public_key(public_key)
+    vals = check_iterable(allowed, "allowed")
     for v in vals:
         if isinstance(v, bool) or not isinstance(v, int):
             raise errors.N3TypeError("allowed values must be ints")
@@ -115,6 +115,16 @@ def canonical_set(public_key: PaillierPublicKey, allowed: Iterable[int]) -> tupl
     if not 1 <= len(out) <= MAX_BRANCHES:
         raise errors.N3ValueError(f"allowed set must have 1..{MAX_BRANCHES} values")
     return out
+
+
+def _public_key(public_key: Any) -> PaillierPublicKey:
+    from n3crypto.paillier.keys import PaillierPublicKey
+
+    if not isinstance(public_key, PaillierPublicKey):
+        raise errors.N3TypeError(
+            f"public_key must be a PaillierPublicKey, not {type(public_key).__name__}"
+        )
+    return public_key
 
 
 def _context_bytes(context: bytes) -> bytes:
@@ -178,7 +188,7 @@ class MembershipProof:
     def to_bytes(self, width: int = 0) -> bytes:
         """Compact form. With ``width`` (bytes of n², as ballots use) every
         integer has a fixed length, so the size never depends on the values."""
-        w = int(width)
+        w = check_int(width, "width", 0, 1 << 16)
 
         def enc(x: int) -> bytes:
             return _codec.uint_fixed(x, w) if w else _codec.uint(x)
@@ -439,10 +449,19 @@ def verify_batch(
     Raises :class:`BatchProofError` (a :class:`~n3crypto.errors.ProofError`)
     naming every failing index; all proofs must share one mode.
     """
+    _public_key(public_key)
+    batch = check_iterable(items, "items")
+    for i, item in enumerate(batch):
+        if not isinstance(item, tuple | list) or len(item) != 4:
+            raise errors.N3TypeError(
+                f"items[{i}] must be a (ciphertext, proof, allowed, context) tuple"
+            )
+        if not isinstance(item[1], MembershipProof):
+            raise errors.N3TypeError(f"items[{i}]: the proof must be a MembershipProof")
     prepared: list[tuple[int, MembershipProof, tuple[int, ...]]] = []
     failed: list[int] = []
     reasons: list[str] = []
-    for idx, (ct, proof, allowed, ctx) in enumerate(items):
+    for idx, (ct, proof, allowed, ctx) in enumerate(batch):
         try:
             c = _ct_int(public_key, ct)
             vals = canonical_set(public_key, allowed)
@@ -505,6 +524,7 @@ class DecryptionProof:
         decrypts to the integer ``plaintext`` (signed, or its residue mod n)."""
         from n3crypto.paillier.keys import EncryptedNumber
 
+        _public_key(public_key)
         if isinstance(ciphertext, EncryptedNumber):
             if not public_key.same_modulus(ciphertext.public_key):
                 raise errors.ProofError("ciphertext is under a different public key")
@@ -570,6 +590,12 @@ def prove_decryption(
     priv: PaillierPrivateKey, c: int, m: int, context: bytes = b""
 ) -> DecryptionProof:
     """Key holder: prove ``c`` decrypts to the residue ``m``."""
+    from n3crypto.paillier.keys import PaillierPrivateKey
+
+    if not isinstance(priv, PaillierPrivateKey):
+        raise errors.N3TypeError(f"priv must be a PaillierPrivateKey, not {type(priv).__name__}")
+    if not (is_int(c) and is_int(m)):
+        raise errors.N3TypeError("c and m must be ints")
     pk = priv.public_key
     n, n2 = pk.n, pk.nsquare
     ctx = _context_bytes(context)

@@ -49,6 +49,14 @@ from fractions import Fraction
 from typing import Any, Protocol, runtime_checkable
 
 from n3crypto import envelope, errors
+from n3crypto._check import (
+    check_bytes,
+    check_int,
+    check_iterable,
+    check_path,
+    check_str,
+    check_type,
+)
 from n3crypto.paillier import _codec
 from n3crypto.paillier._arith import gcd, is_int, mpz
 from n3crypto.paillier.keys import EncryptedNumber, Mode, PaillierPrivateKey, PaillierPublicKey
@@ -84,7 +92,7 @@ MAX_ID = 256
 
 def _id_bytes(value: str | bytes, what: str) -> bytes:
     if isinstance(value, str):
-        raw = value.encode("utf-8")
+        raw = check_str(value, what).encode("utf-8")
     elif isinstance(value, bytes | bytearray):
         raw = bytes(value)
     else:
@@ -110,7 +118,9 @@ class RatingRound:
     ) -> None:
         if not isinstance(public_key, PaillierPublicKey):
             raise errors.N3TypeError("public_key must be a PaillierPublicKey")
-        if isinstance(relays, str) or not all(isinstance(r, str) for r in relays):
+        if isinstance(relays, str) or not all(
+            isinstance(r, str) for r in check_iterable(relays, "relays")
+        ):
             raise errors.N3TypeError("relays must be a sequence of str")
         relays = tuple(relays)
         if not 1 <= len(relays) <= MAX_RELAYS or len(set(relays)) != len(relays):
@@ -165,6 +175,7 @@ class RatingRound:
 
     def context(self, relay_index: int, rater_id: str) -> bytes:
         """Fiat–Shamir context of one ballot entry: round, relay, rater."""
+        check_int(relay_index, "relay_index", 0, len(self.relays) - 1)
         return _DST_CTX + _codec.fields(
             self.digest,
             _codec.uint(relay_index),
@@ -391,10 +402,13 @@ class AllowList:
     """Raters named in a fixed list."""
 
     def __init__(self, raters: Iterable[str]) -> None:
-        self.raters = frozenset(raters)
+        names = check_iterable(raters, "raters")
+        for r in names:
+            check_str(r, "a rater id")
+        self.raters = frozenset(names)
 
     def check(self, round: RatingRound, rater_id: str, credential: bytes) -> None:
-        if rater_id not in self.raters:
+        if check_str(rater_id, "rater_id") not in self.raters:
             raise errors.N3ValueError(f"rater {rater_id!r} is not on the list")
 
 
@@ -416,17 +430,21 @@ class TransferTokens:
         raise errors.N3TypeError("token keys are not picklable")
 
     def _tag(self, round: RatingRound, rater_id: str, transfer_id: bytes) -> bytes:
-        msg = _codec.fields(round.digest, rater_id.encode("utf-8"), transfer_id)
+        check_type(round, RatingRound, "round")
+        rid = check_str(rater_id, "rater_id").encode("utf-8")
+        msg = _codec.fields(round.digest, rid, transfer_id)
         return hmac.new(
             self.__key, b"n3crypto/paillier/transfer-token\x00" + msg, "sha256"
         ).digest()
 
     def issue(self, round: RatingRound, rater_id: str, transfer_id: bytes) -> bytes:
+        transfer_id = check_bytes(transfer_id, "transfer_id")
         if not 1 <= len(transfer_id) <= 64:
             raise errors.N3ValueError("transfer id must be 1..64 bytes")
         return bytes([len(transfer_id)]) + transfer_id + self._tag(round, rater_id, transfer_id)
 
     def check(self, round: RatingRound, rater_id: str, credential: bytes) -> None:
+        credential = check_bytes(credential, "credential")
         if len(credential) < 2 or len(credential) != 1 + credential[0] + 32:
             raise errors.N3ValueError("malformed transfer token")
         tid = credential[1 : 1 + credential[0]]
@@ -481,8 +499,12 @@ class KeyDecryptor:
     def decrypt_with_proofs(
         self, ciphertexts: Sequence[EncryptedNumber], contexts: Sequence[bytes]
     ) -> list[tuple[int, DecryptionProof]]:
+        cts = check_iterable(ciphertexts, "ciphertexts")
+        ctxs = check_iterable(contexts, "contexts")
+        if len(cts) != len(ctxs):
+            raise errors.N3ValueError("one context per ciphertext is needed")
         out = []
-        for c, ctx in zip(ciphertexts, contexts, strict=True):
+        for c, ctx in zip(cts, ctxs, strict=True):
             value, proof = self._key.decrypt_with_proof(c, ctx)
             out.append((int(value), proof))
         return out
@@ -512,6 +534,8 @@ class TallyResult:
     def verify(self, round: RatingRound, sums: Sequence[EncryptedNumber]) -> None:
         """Check every decryption proof against the encrypted sums (which
         anyone can recompute from the published accepted ballots)."""
+        check_type(round, RatingRound, "round")
+        sums = check_iterable(sums, "sums")
         if self.round_digest != round.digest or len(sums) != len(self.relays):
             raise errors.ProofError("tally does not belong to this round")
         for i, (t, c) in enumerate(zip(self.relays, sums, strict=True)):
@@ -686,7 +710,7 @@ class Aggregator:
         staged: list[tuple[int, RatingBallot, list[bytes]]] = []
         pending: set[str] = set()
         pending_digests: set[bytes] = set()
-        for b in ballots:
+        for b in check_iterable(ballots, "ballots"):
             try:
                 digests = self._precheck(b, pending, pending_digests)
             except BallotRejected as exc:
@@ -719,6 +743,13 @@ class Aggregator:
     def tally(self, decryptor: Decryptor) -> TallyResult:
         """Decrypt the per-relay sums into counts, totals and averages."""
         rnd = self.round
+        if not isinstance(decryptor, Decryptor):
+            raise errors.N3TypeError(
+                f"decryptor must be a Decryptor (public_key, decrypt_with_proofs), "
+                f"not {type(decryptor).__name__}"
+            )
+        if not isinstance(decryptor.public_key, PaillierPublicKey):
+            raise errors.N3TypeError("decryptor.public_key must be a PaillierPublicKey")
         if not rnd.public_key.same_modulus(decryptor.public_key):
             raise errors.InvalidKey("decryptor holds a different key")
         sums = self.sums
@@ -746,6 +777,7 @@ class Aggregator:
 
     @classmethod
     def from_bytes(cls, round: RatingRound, policy: EligibilityPolicy, blob: bytes) -> Aggregator:
+        check_type(round, RatingRound, "round")
         r = _codec.open_envelope(blob, "paillier-tally-state")
         if r.blob() != round.digest:
             raise errors.InvalidEncoding("saved state belongs to another round")
@@ -781,5 +813,6 @@ class Aggregator:
     def load(
         cls, round: RatingRound, policy: EligibilityPolicy, path: str | os.PathLike[str]
     ) -> Aggregator:
-        with open(path, "rb") as fh:
+        check_type(round, RatingRound, "round")
+        with open(check_path(path), "rb") as fh:
             return cls.from_bytes(round, policy, fh.read())

@@ -32,6 +32,7 @@ import os
 import struct
 
 from n3crypto import envelope, errors
+from n3crypto._check import check_int, check_path, check_type
 from n3crypto.paillier import _codec
 from n3crypto.paillier.keys import PaillierPrivateKey
 from n3crypto.utils import atomic_write
@@ -44,6 +45,9 @@ __all__ = [
 ]
 
 _KIND = "paillier-private-key-sealed"
+_MIN_SCRYPT_N = 2**10
+#: scrypt N = 2^16 with r = 8 needs 64 MiB; the KDF runs with maxmem = 128 MiB.
+_MAX_SCRYPT_N = 2**16
 
 
 def _kdf(passphrase: bytes, salt: bytes, n: int, r: int, p: int) -> bytes:
@@ -58,8 +62,10 @@ def encrypt_private_key(
     """Seal a private key under a passphrase (never store it in clear)."""
     from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
-    if scrypt_n < 2**10 or scrypt_n & (scrypt_n - 1):
-        raise errors.N3ValueError("scrypt_n must be a power of two >= 1024")
+    check_type(key, PaillierPrivateKey, "key")
+    check_int(scrypt_n, "scrypt_n", _MIN_SCRYPT_N, _MAX_SCRYPT_N)
+    if scrypt_n & (scrypt_n - 1):
+        raise errors.N3ValueError("scrypt_n must be a power of two")
     salt, nonce = os.urandom(16), os.urandom(12)
     k = _kdf(passphrase, salt, scrypt_n, 8, 1)
     aad = key.public_key.fingerprint
@@ -82,7 +88,7 @@ def decrypt_private_key(
     if len(salt) != 16 or len(nonce) != 12 or len(params) != 6:
         raise errors.InvalidEncoding("bad sealed-key header")
     n, rr, p = struct.unpack(">IBB", params)
-    if n < 2**10 or n > 2**20 or n & (n - 1) or rr != 8 or p != 1:
+    if n < _MIN_SCRYPT_N or n > _MAX_SCRYPT_N or n & (n - 1) or rr != 8 or p != 1:
         raise errors.InvalidEncoding("unsupported scrypt parameters")
     k = _kdf(passphrase, salt, n, rr, p)
     try:
@@ -105,5 +111,5 @@ def save_private_key(
 def load_private_key(
     path: str | os.PathLike[str], passphrase: bytes, *, allow_insecure_size: bool = False
 ) -> PaillierPrivateKey:
-    with open(path, "rb") as fh:
+    with open(check_path(path), "rb") as fh:
         return decrypt_private_key(fh.read(), passphrase, allow_insecure_size=allow_insecure_size)
