@@ -20,6 +20,9 @@
 #include <string.h>
 #include "ct.h"
 
+#ifndef __SIZEOF_INT128__
+#error "n3crypto's field arithmetic needs a 64-bit target whose compiler has unsigned __int128 (GCC or Clang on x86-64, aarch64, ...)"
+#endif
 typedef unsigned __int128 u128;
 
 /* Wipe a secret temporary: memset plus a compiler barrier that makes the
