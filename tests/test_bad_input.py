@@ -33,6 +33,7 @@ import signal
 import tempfile
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -43,6 +44,26 @@ import pytest
 from n3crypto import envelope, errors, gf256, utils
 from n3crypto import signcryption as sc
 from n3crypto.group import Point, PrecomputedPoint, Scalar, expand_message_xmd
+from n3crypto.onion import (
+    Deliver,
+    Forward,
+    KeyTableCache,
+    MemoryReplayCache,
+    Packet,
+    RelayDescriptor,
+    RelayKey,
+    Surb,
+    SurbKeyring,
+    SurbSecret,
+    create_packet,
+    create_surb,
+    message_capacity,
+    open_reply,
+    packet_bytes,
+    process,
+    use_surb,
+)
+from n3crypto.onion.packet import PacketRejected
 from n3crypto.paillier import (
     DecryptionProof,
     EncodedNumber,
@@ -71,6 +92,31 @@ from n3crypto.paillier.ratings import (
 )
 from n3crypto.rs import DecodedData, ErasureCoder, Shard, aligned_buffers
 from n3crypto.rscodec import RSCodec
+from n3crypto.sharing import (
+    Commitments,
+    KeyRebuildWarning,
+    KeyShare,
+    PartialDecryption,
+    Share,
+    ThresholdDecryptor,
+    ThresholdPaillier,
+    VerificationKeys,
+    check_shares,
+    combine,
+    combine_partials,
+    committee,
+    feldman_deal,
+    pedersen_deal,
+    rebuild_private_key,
+    refresh,
+    refresh_apply,
+    refresh_deal,
+    refresh_verifiable,
+    robust_combine,
+    split,
+    verify_partial,
+)
+from n3crypto.sharing import threshold_paillier as tp
 from n3crypto.signcryption import keyfiles, scheme
 from n3crypto.signcryption.keys import (
     KGC,
@@ -1045,6 +1091,234 @@ JSON_PARSERS += [
         lambda t: RatingRound.from_json(t, allow_insecure_size=True),
     ),
     ("paillier.TallyResult.from_json", PTALLY.to_json(), TallyResult.from_json),
+]
+
+
+# -- sharing ------------------------------------------------------------------------------
+
+GF = split(b"secret!", 5, 3)
+PR = split(12345, 5, 3, modulus=2**127 - 1)
+FS, FC = feldman_deal(Scalar.from_int(7), 5, 3)
+PS, PC = pedersen_deal(Scalar.from_int(7), 5, 3)
+TPUB, TSHARES, TVER = ThresholdPaillier.deal_from_key(PRIV, members=3, threshold=2)
+PART = TSHARES[0].partial_decrypt(PCT, b"ctx")
+PARTS = [s.partial_decrypt(PCT, b"ctx") for s in TSHARES[:2]]
+PARTSW = [s.partial_decrypt(PCT, b"ctx", witness=True) for s in TSHARES[:2]]
+TREQ = committee.make_request(TVER, [PCT.ciphertext(False)], [b"ctx"])
+RESP = committee.answer_request(TSHARES[0], TREQ)
+UPD = refresh_deal(FC, [1, 2, 3, 4, 5])
+
+BODY = 256
+K1, K2 = RelayKey.generate("127.1.0.1:9000"), RelayKey.generate("127.2.0.1:9000")
+PATH = [K1.descriptor, K2.descriptor]
+PKT = create_packet(PATH, b"hi", body_bytes=BODY)
+SURB, SSEC = create_surb(PATH, body_bytes=BODY)
+FIRST, RPKT = use_surb(SURB, b"reply")
+DELIV = process(K2, process(K1, RPKT).packet)
+RKPATH = tmp("relay.key")
+K1.save(RKPATH)
+
+
+def fresh_k1():
+    return RelayKey.from_private_bytes(K1.private_bytes())
+
+
+case("sharing.split", split, b"secret!", 5, 3)
+case("sharing.split/prime", split, 12345, 5, 3, modulus=2**127 - 1)
+case("sharing.split/scalar", split, Scalar.from_int(5), 5, 3)
+case("sharing.combine", combine, GF[:3])
+case("sharing.combine/prime", combine, PR[:3])
+case("sharing.check_shares", check_shares, GF[:3])
+case("sharing.refresh", refresh, PR[:3])
+case("sharing.robust_combine", robust_combine, GF)
+case("sharing.Share", Share, GF[0].scheme, 1, 3, GF[0].secret_id, GF[0].value)
+case(
+    "sharing.Share/prime",
+    Share,
+    PR[0].scheme,
+    1,
+    3,
+    PR[0].secret_id,
+    PR[0].value,
+    PR[0].modulus,
+    None,
+)
+case("sharing.Share.from_bytes", Share.from_bytes, GF[0].to_bytes())
+case("sharing.Share.from_json", Share.from_json, PR[0].to_json())
+case("sharing.feldman_deal", feldman_deal, Scalar.from_int(7), 5, 3)
+case("sharing.pedersen_deal", pedersen_deal, 7, 5, 3)
+case("sharing.Commitments", Commitments, FC.scheme, FC.secret_id, FC.points)
+case("sharing.Commitments.expected", FC.expected, 2)
+case("sharing.Commitments.verify", FC.verify, FS[0])
+case("sharing.Commitments.verify_all", PC.verify_all, PS)
+case("sharing.Commitments.from_bytes", Commitments.from_bytes, FC.to_bytes())
+case("sharing.Commitments.from_json", Commitments.from_json, PC.to_json())
+case("sharing.refresh_deal", refresh_deal, FC, [1, 2, 3, 4, 5])
+case("sharing.refresh_apply", refresh_apply, FS[0], FC, [(UPD[0][0], UPD[1])])
+case("sharing.refresh_verifiable", refresh_verifiable, FS, FC)
+case("sharing.ThresholdPaillier.deal_from_key", ThresholdPaillier.deal_from_key, PRIV, 3, 2)
+case(
+    "sharing.ThresholdPaillier.deal_from_primes",
+    ThresholdPaillier.deal_from_primes,
+    int(PRIV.p),
+    int(PRIV.q),
+    3,
+    2,
+    allow_insecure_size=True,
+)
+case(
+    "sharing.VerificationKeys", VerificationKeys, TPUB, 3, 2, TVER.v, TVER.keys, TVER.w, TVER.wkeys
+)
+case("sharing.VerificationKeys.table", TVER.table, "dec")
+case("sharing.VerificationKeys.share_bits", TVER.share_bits, "dec")
+case("sharing.VerificationKeys.blind_bits", TVER.blind_bits, "dec")
+case(
+    "sharing.VerificationKeys.from_bytes",
+    VerificationKeys.from_bytes,
+    TVER.to_bytes(),
+    allow_insecure_size=True,
+)
+case(
+    "sharing.VerificationKeys.from_json",
+    VerificationKeys.from_json,
+    TVER.to_json(),
+    allow_insecure_size=True,
+)
+case("sharing.KeyShare", KeyShare, TVER, 1, int(TSHARES[0]._s), int(TSHARES[0]._k))
+case("sharing.KeyShare.partial_decrypt", TSHARES[0].partial_decrypt, PCT, b"ctx", witness=False)
+case("sharing.KeyShare.respond", TSHARES[0].respond, TREQ)
+case(
+    "sharing.KeyShare.from_bytes",
+    KeyShare.from_bytes,
+    TSHARES[0].to_bytes(),
+    allow_insecure_size=True,
+)
+case("sharing.PartialDecryption", PartialDecryption, 1, PART.value, PART.proof, None)
+case("sharing.PartialDecryption.verify", PART.verify, TVER, PCT, b"ctx")
+case("sharing.PartialDecryption.from_bytes", PartialDecryption.from_bytes, PART.to_bytes())
+case("sharing.PartialDecryption.from_json", PartialDecryption.from_json, PART.to_json())
+case("sharing.verify_partial", verify_partial, TVER, PCT, PART, b"ctx")
+case("sharing.combine_partials", combine_partials, TPUB, TVER, PCT, PARTS, b"ctx")
+case("sharing.combine_witness", tp.combine_witness, TVER, PCT, PARTSW, 5, b"ctx")
+
+
+def _rebuild_quietly(key_shares: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", KeyRebuildWarning)
+        return rebuild_private_key(key_shares)
+
+
+case("sharing.rebuild_private_key", _rebuild_quietly, TSHARES[:2])
+case("sharing.ThresholdDecryptor", ThresholdDecryptor, TVER, TSHARES[:2], parallel=False)
+case(
+    "sharing.ThresholdDecryptor.decrypt_with_proofs",
+    ThresholdDecryptor(TVER, TSHARES[:2], parallel=False).decrypt_with_proofs,
+    [PCT],
+    [b"ctx"],
+)
+case(
+    "sharing.committee.make_request",
+    committee.make_request,
+    TVER,
+    [PCT.ciphertext(False)],
+    [b"ctx"],
+)
+case("sharing.committee.answer_request", committee.answer_request, TSHARES[0], TREQ)
+case("sharing.committee.parse_response", committee.parse_response, RESP)
+
+# onion
+case("onion.packet_bytes", packet_bytes, BODY)
+case("onion.message_capacity", message_capacity, BODY)
+case("onion.RelayDescriptor", RelayDescriptor, "127.1.0.1:9000", K1.public_key, 0)
+case("onion.RelayDescriptor.from_bytes", RelayDescriptor.from_bytes, bytes(K1.descriptor))
+case("onion.RelayKey", RelayKey, Scalar.from_int(99), "127.1.0.1:9000", epoch=0, replay_cache=None)
+case(
+    "onion.RelayKey.generate",
+    RelayKey.generate,
+    "127.3.0.1:9000",
+    epoch=1,
+    replay_cache=MemoryReplayCache(),
+)
+case("onion.RelayKey.with_address", K1.with_address, "127.4.0.1:1")
+case(
+    "onion.RelayKey.from_private_bytes",
+    RelayKey.from_private_bytes,
+    K1.private_bytes(),
+    replay_cache=None,
+)
+case("onion.RelayKey.save", K1.save, tmp("relay2.key"), kinds={0: "path"})
+case("onion.RelayKey.load", RelayKey.load, RKPATH, replay_cache=None, kinds={0: "path"})
+case("onion.Packet.from_bytes", Packet.from_bytes, bytes(PKT))
+case("onion.MemoryReplayCache.check_and_insert", MemoryReplayCache().check_and_insert, bytes(32))
+case("onion.KeyTableCache", KeyTableCache, 4)
+case("onion.KeyTableCache.get", KeyTableCache(4).get, K1.descriptor)
+case("onion.create_packet", create_packet, PATH, b"hi", body_bytes=BODY, key_tables=None)
+CALLS.append(
+    Call(
+        "onion.process",
+        lambda: (process, (fresh_k1(), bytes(PKT)), {"replay_cache": MemoryReplayCache()}),
+    )
+)
+case("onion.create_surb", create_surb, PATH, body_bytes=BODY, key_tables=KeyTableCache())
+case("onion.Surb", Surb, SURB.first_hop, SURB.header, SURB.key, BODY)
+case("onion.Surb.from_bytes", Surb.from_bytes, bytes(SURB))
+case("onion.SurbSecret", SurbSecret, SSEC.surb_id, SSEC.key, SSEC.hop_keys, BODY)
+case("onion.SurbSecret.from_private_bytes", SurbSecret.from_private_bytes, SSEC.private_bytes())
+case("onion.use_surb", use_surb, SURB, b"reply")
+case("onion.open_reply", open_reply, SSEC, DELIV)
+case("onion.open_reply/bytes", open_reply, SSEC, DELIV.payload)
+case("onion.Deliver", Deliver, b"payload", bytes(16))
+case("onion.Forward", Forward, "127.1.0.1:1", PKT)
+case("onion.PacketRejected", PacketRejected, "mac", "bad mac")
+method_case("onion.SurbKeyring.add", SurbKeyring, "add", SSEC)
+method_case("onion.SurbKeyring.discard", SurbKeyring, "discard", SSEC.surb_id)
+CALLS.append(
+    Call(
+        "onion.SurbKeyring.open",
+        lambda: ((lambda kr: (kr.add(SSEC), kr)[1])(SurbKeyring()).open, (DELIV,), {}),
+    )
+)
+
+PARSERS += [
+    ("sharing.Share.from_bytes", GF[0].to_bytes(), Share.from_bytes),
+    ("sharing.Share.from_bytes/prime", PR[0].to_bytes(), Share.from_bytes),
+    ("sharing.Share.from_bytes/pedersen", PS[0].to_bytes(), Share.from_bytes),
+    ("sharing.Commitments.from_bytes", PC.to_bytes(), Commitments.from_bytes),
+    (
+        "sharing.VerificationKeys.from_bytes",
+        TVER.to_bytes(),
+        lambda b: VerificationKeys.from_bytes(b, allow_insecure_size=True),
+    ),
+    (
+        "sharing.KeyShare.from_bytes",
+        TSHARES[0].to_bytes(),
+        lambda b: KeyShare.from_bytes(b, allow_insecure_size=True),
+    ),
+    ("sharing.PartialDecryption.from_bytes", PARTSW[0].to_bytes(), PartialDecryption.from_bytes),
+    ("sharing.committee.parse_response", RESP, committee.parse_response),
+    ("sharing.committee.answer_request", TREQ, lambda b: committee.answer_request(TSHARES[0], b)),
+    ("onion.RelayDescriptor.from_bytes", bytes(K1.descriptor), RelayDescriptor.from_bytes),
+    ("onion.RelayKey.from_private_bytes", K1.private_bytes(), RelayKey.from_private_bytes),
+    ("onion.Packet.from_bytes", bytes(PKT), Packet.from_bytes),
+    (
+        "onion.process",
+        bytes(PKT),
+        lambda b: process(fresh_k1(), b, replay_cache=MemoryReplayCache()),
+    ),
+    ("onion.Surb.from_bytes", bytes(SURB), Surb.from_bytes),
+    ("onion.SurbSecret.from_private_bytes", SSEC.private_bytes(), SurbSecret.from_private_bytes),
+    ("onion.open_reply", DELIV.payload, lambda b: open_reply(SSEC, b)),
+]
+JSON_PARSERS += [
+    ("sharing.Share.from_json", PR[0].to_json(), Share.from_json),
+    ("sharing.Share.from_json/bytes", GF[0].to_json(), Share.from_json),
+    ("sharing.Commitments.from_json", PC.to_json(), Commitments.from_json),
+    (
+        "sharing.VerificationKeys.from_json",
+        TVER.to_json(),
+        lambda t: VerificationKeys.from_json(t, allow_insecure_size=True),
+    ),
+    ("sharing.PartialDecryption.from_json", PARTSW[0].to_json(), PartialDecryption.from_json),
 ]
 
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Protocol, runtime_checkable
 
 from n3crypto import envelope, errors
+from n3crypto._check import check_path
 from n3crypto.group import Point, Scalar
 from n3crypto.onion import _native, _rand
 from n3crypto.onion._sym import Hkdf64, chacha20, lioness_decrypt, lioness_encrypt, mac, xor
@@ -179,7 +180,10 @@ _CONTROL = re.compile(rb"[\x00-\x20\x7f]")
 def _encode_address(address: str) -> bytes:
     if not isinstance(address, str):
         raise errors.N3TypeError(f"address must be str, not {type(address).__name__}")
-    raw = address.encode("utf-8")
+    try:
+        raw = address.encode("utf-8")
+    except UnicodeEncodeError:
+        raise errors.N3ValueError("address is not valid Unicode (lone surrogate)") from None
     if not 1 <= len(raw) < ADDRESS_BYTES:
         raise errors.N3ValueError(f"address must be 1..{ADDRESS_BYTES - 1} bytes of UTF-8")
     if _CONTROL.search(raw):
@@ -200,6 +204,13 @@ def _decode_address(field: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise errors.InvalidEncoding("bad address field") from None
+
+
+def _check_replay_cache(cache: Any) -> None:
+    if cache is not None and not callable(getattr(cache, "check_and_insert", None)):
+        raise errors.N3TypeError(
+            f"replay_cache must be a ReplayCache (check_and_insert), not {type(cache).__name__}"
+        )
 
 
 def _bytes_arg(data: Any, what: str) -> bytes:
@@ -281,6 +292,7 @@ class MemoryReplayCache:
         self._lock = threading.Lock()
 
     def check_and_insert(self, tag: bytes) -> bool:
+        tag = _bytes_arg(tag, "tag")
         with self._lock:
             if tag in self._seen:
                 return False
@@ -320,6 +332,7 @@ class RelayKey:
         if not secret:
             raise errors.InvalidKey("a relay secret must not be zero")
         _encode_address(address)
+        _check_replay_cache(replay_cache)
         self._y = secret
         self._yb = bytes(secret)
         self._public = secret * Point.base()
@@ -386,7 +399,7 @@ class RelayKey:
     def load(
         cls, path: str | os.PathLike[str], *, replay_cache: ReplayCache | None = None
     ) -> RelayKey:
-        with open(path, "rb") as fh:
+        with open(check_path(path), "rb") as fh:
             return cls.from_private_bytes(fh.read(), replay_cache=replay_cache)
 
     def __repr__(self) -> str:
@@ -529,6 +542,10 @@ def _build_header(
     header, and since the keys depend on the shared secret alone the
     creator never needs the later α (n + 1 multiplications in all).
     """
+    if tables is not None and not isinstance(tables, KeyTableCache):
+        raise errors.N3TypeError(
+            f"key_tables must be a KeyTableCache or None, not {type(tables).__name__}"
+        )
     n = len(hops)
     macs: list[bytes] = []
     streams: list[bytes] = []
@@ -598,6 +615,10 @@ class KeyTableCache:
     def get(self, descriptor: RelayDescriptor) -> _native.KeyTable | None:
         """The table for ``descriptor``'s key (built on first use); None
         without the C fast path."""
+        if not isinstance(descriptor, RelayDescriptor):
+            raise errors.N3TypeError(
+                f"descriptor must be a RelayDescriptor, not {type(descriptor).__name__}"
+            )
         if not _FAST:
             return None
         pub = bytes(descriptor.public_key)
@@ -689,6 +710,7 @@ def process(
     if not hmac.compare_digest(mac(mu, data[:_O_ALPHA] + beta), data[_O_GAMMA:_O_BETA]):
         raise _reject("mac", "header MAC check failed")
     stream = chacha20(k, beta + _STREAM_PAD)
+    _check_replay_cache(replay_cache)
     cache = relay_key.replay_cache if replay_cache is None else replay_cache
     if not cache.check_and_insert(stream[_TAG:_STREAM]):
         raise _reject("replay", "replayed packet")
@@ -790,6 +812,8 @@ class SurbSecret:
             raise errors.N3ValueError(f"a SURB id is {SURB_ID_BYTES} bytes")
         if not isinstance(self.key, bytes) or len(self.key) != 32:
             raise errors.N3ValueError("a SURB key is 32 bytes")
+        if not isinstance(self.hop_keys, tuple | list):
+            raise errors.N3TypeError("hop_keys must be a tuple of 128-byte keys")
         if not 1 <= len(self.hop_keys) <= MAX_HOPS or any(
             not isinstance(k, bytes) or len(k) != 128 for k in self.hop_keys
         ):

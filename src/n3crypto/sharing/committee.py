@@ -35,8 +35,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, runtime_checkable
 
 from n3crypto import envelope, errors
+from n3crypto._check import check_bytes, check_iterable, check_type
 from n3crypto.paillier import _codec
-from n3crypto.paillier._arith import mpz, powmod, random_unit
+from n3crypto.paillier._arith import is_int, mpz, powmod, random_unit
 from n3crypto.paillier.keys import EncryptedNumber, PaillierPublicKey
 from n3crypto.paillier.proofs import DecryptionProof, _decrypt_challenge
 from n3crypto.sharing.threshold_paillier import (
@@ -79,14 +80,25 @@ def make_request(
     verification: VerificationKeys, ciphertexts: Sequence[int], contexts: Sequence[bytes]
 ) -> bytes:
     """Serialize a request to decrypt ``ciphertexts`` (raw ints) under ``contexts``."""
-    if len(ciphertexts) != len(contexts):
-        raise errors.N3ValueError("one context per ciphertext is needed")
+    check_type(verification, VerificationKeys, "verification")
+    cts, ctxs = _requested(ciphertexts, contexts)
     body = _codec.fields(
         verification.fingerprint,
-        _codec.seq(_codec.uint(c) for c in ciphertexts),
-        _codec.seq(bytes(x) for x in contexts),
+        _codec.seq(_codec.uint(c) for c in cts),
+        _codec.seq(ctxs),
     )
     return envelope.pack("threshold-paillier-request", 1, body)
+
+
+def _requested(ciphertexts: Any, contexts: Any) -> tuple[list[int], list[bytes]]:
+    cts = check_iterable(ciphertexts, "ciphertexts")
+    ctxs = [check_bytes(x, "a context") for x in check_iterable(contexts, "contexts")]
+    if len(cts) != len(ctxs):
+        raise errors.N3ValueError("one context per ciphertext is needed")
+    for c in cts:
+        if not is_int(c) or c < 0:
+            raise errors.N3TypeError("ciphertexts must be non-negative ints")
+    return cts, ctxs
 
 
 def _parse_request(verification: VerificationKeys, request: bytes) -> tuple[list[int], list[bytes]]:
@@ -102,6 +114,7 @@ def _parse_request(verification: VerificationKeys, request: bytes) -> tuple[list
 
 def answer_request(share: KeyShare, request: bytes) -> bytes:
     """A member's answer: one partial decryption (with witness) per ciphertext."""
+    check_type(share, KeyShare, "share")
     cts, ctxs = _parse_request(share.verification, request)
     parts = [
         share.partial_decrypt(c, ctx, witness=True).to_bytes()
@@ -155,6 +168,13 @@ class ThresholdDecryptor:
     ) -> None:
         if not isinstance(verification, VerificationKeys):
             raise errors.N3TypeError("verification must be VerificationKeys")
+        members = check_iterable(members, "members")
+        for m in members:
+            if not isinstance(m, Member) or not is_int(m.member):
+                raise errors.N3TypeError(
+                    f"members must be KeyShares or Members (member, respond), "
+                    f"not {type(m).__name__}"
+                )
         ids = [m.member for m in members]
         if len(set(ids)) != len(ids):
             raise errors.N3ValueError("duplicate committee members")
@@ -200,8 +220,9 @@ class ThresholdDecryptor:
         members answer correctly."""
         ver = self.verification
         pk = ver.public_key
-        raw = [int(_ct(ver, c)) for c in ciphertexts]
-        ctxs = [bytes(x) for x in contexts]
+        cts = check_iterable(ciphertexts, "ciphertexts")
+        raw = [int(_ct(ver, c)) for c in cts]
+        ctxs = [check_bytes(x, "a context") for x in check_iterable(contexts, "contexts")]
         answers = self._ask(make_request(ver, raw, ctxs))
         invalid = set(self._silent)
         for m, parts in list(answers.items()):

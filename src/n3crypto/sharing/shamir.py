@@ -37,6 +37,7 @@ from typing import Any
 import gmpy2  # type: ignore[import-untyped]
 
 from n3crypto import errors, gf256
+from n3crypto._check import check_iterable
 from n3crypto.bindings import rs as _rs
 from n3crypto.group import ORDER, Scalar
 from n3crypto.paillier import _codec
@@ -106,6 +107,10 @@ class Share:
                 raise errors.N3ValueError("share value out of range for its modulus")
             if self.index >= self.modulus:
                 raise errors.N3ValueError("share index must be below the modulus")
+            if self.blinding is not None and (
+                isinstance(self.blinding, bool) or not isinstance(self.blinding, int)
+            ):
+                raise errors.N3TypeError("blinding must be an int or None")
             if self.blinding is not None and not 0 <= self.blinding < self.modulus:
                 raise errors.N3ValueError("blinding out of range")
 
@@ -317,7 +322,7 @@ def check_shares(shares: Iterable[Share]) -> list[Share]:
     duplicate indices, :class:`~n3crypto.errors.InsufficientShares` for fewer
     than the threshold.
     """
-    out = list(shares)
+    out: list[Share] = check_iterable(shares, "shares")
     if not out:
         raise errors.InsufficientShares("no shares given")
     for s in out:
@@ -402,7 +407,7 @@ def refresh(shares: Iterable[Share]) -> list[Share]:
     >>> combine(new[:2]), new[0].value != old[0].value
     (b's3cret', True)
     """
-    got = list(shares)
+    got: list[Share] = check_iterable(shares, "shares")
     if not got:
         raise errors.N3ValueError("nothing to refresh")
     for s in got:

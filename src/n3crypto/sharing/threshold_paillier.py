@@ -44,6 +44,7 @@ from typing import Any
 import gmpy2  # type: ignore[import-untyped]
 
 from n3crypto import envelope, errors
+from n3crypto._check import check_iterable, check_type
 from n3crypto.paillier import _codec
 from n3crypto.paillier._arith import (
     FixedBaseTable,
@@ -108,6 +109,12 @@ class Plaintext(int):
         return (Plaintext, (int(self), self.invalid_members, self.used_members))
 
 
+def _which(which: object) -> str:
+    if which not in ("dec", "wit"):
+        raise errors.N3ValueError("which must be 'dec' or 'wit'")
+    return str(which)
+
+
 def _is_int(x: object) -> bool:
     return isinstance(x, int | type(mpz(0))) and not isinstance(x, bool)
 
@@ -147,6 +154,7 @@ class VerificationKeys:
             raise errors.N3TypeError("public_key must be a PaillierPublicKey")
         _check_lt(members, threshold)
         n, n2 = public_key.n, public_key.nsquare
+        keys, wkeys = check_iterable(keys, "keys"), check_iterable(wkeys, "wkeys")
         if len(keys) != members or len(wkeys) != members:
             raise errors.N3ValueError("one verification key per member is needed")
         for x, mod in [(v, n2), (w, n), *((k, n2) for k in keys), *((k, n) for k in wkeys)]:
@@ -179,7 +187,7 @@ class VerificationKeys:
 
     def table(self, which: str) -> FixedBaseTable:
         """Fixed-base table for ``v`` (``"dec"``, mod n²) or ``w`` (``"wit"``, mod n)."""
-        t = self._tables.get(which)
+        t = self._tables.get(_which(which))
         if t is None:
             base, mod = (
                 (self.v, self.public_key.nsquare)
@@ -194,6 +202,7 @@ class VerificationKeys:
 
     def share_bits(self, which: str) -> int:
         """Bit length bound of ``Δ·s_i`` (``dec``) or ``Δ·k_i`` (``wit``)."""
+        _which(which)
         n = int(self.public_key.n)
         bound = n * (n >> 2) if which == "dec" else n >> 2
         return (self.delta * bound).bit_length()
@@ -437,7 +446,16 @@ class PartialDecryption:
         if isinstance(member, bool) or not isinstance(member, int) or member < 1:
             raise errors.N3ValueError("member must be a positive int")
         self.member = member
+        if not _is_int(value):
+            raise errors.N3TypeError("value must be an int")
         self.value = mpz(value)
+        if proof is None:
+            raise errors.N3TypeError("proof must be a tuple of 3 ints")
+        for part, what in ((proof, "proof"), (witness, "witness")):
+            if part is not None and not (
+                isinstance(part, tuple | list) and all(_is_int(x) for x in part)
+            ):
+                raise errors.N3TypeError(f"{what} must be a tuple of ints")
         if len(proof) != 3 or (witness is not None and len(witness) != 4):
             raise errors.N3ValueError("a proof has 3 integers, a witness part 4")
         a, b, z = (mpz(x) for x in proof)
@@ -467,6 +485,7 @@ class PartialDecryption:
         """Raise :class:`~n3crypto.errors.ProofError` unless this partial (and
         its witness part, if any) is correct for ``ciphertext``."""
         c = _ct(verification, ciphertext)
+        context = _ctx(context)
         if not 1 <= self.member <= verification.members:
             raise errors.ProofError(f"member {self.member} is not on this committee")
         if not _check_one(verification, "dec", self.member, c, self.value, self.proof, context):
@@ -565,6 +584,7 @@ def verify_partial(
 
 
 def _ct(ver: VerificationKeys, ciphertext: EncryptedNumber | int) -> int:
+    check_type(ver, VerificationKeys, "verification")
     pk = ver.public_key
     if isinstance(ciphertext, EncryptedNumber):
         if not pk.same_modulus(ciphertext.public_key):
@@ -697,7 +717,7 @@ def _sort_partials(
 ) -> tuple[dict[int, PartialDecryption], list[int]]:
     seen: dict[int, PartialDecryption] = {}
     bad: list[int] = []
-    for p in partials:
+    for p in check_iterable(partials, "partials"):
         if not isinstance(p, PartialDecryption):
             raise errors.N3TypeError("expected PartialDecryption objects")
         if not 1 <= p.member <= ver.members:
@@ -821,6 +841,8 @@ def combine_witness(
     ver = verification
     ctx = _ctx(context)
     c = _ct(ver, ciphertext)
+    if not _is_int(plaintext):
+        raise errors.N3TypeError("plaintext must be an int")
     seen, bad = _sort_partials(ver, partials)
     items = {m: (p.witness[0], p.witness[1:]) for m, p in seen.items() if p.witness is not None}
     y = _base(ver, "wit", c)
@@ -984,7 +1006,7 @@ def rebuild_private_key(key_shares: Iterable[KeyShare]) -> PaillierPrivateKey:
     Each share is checked against the verification keys first; bad shares
     raise :class:`CheatingMembers` naming them.
     """
-    got = list(key_shares)
+    got = check_iterable(key_shares, "key_shares")
     if not got or not all(isinstance(s, KeyShare) for s in got):
         raise errors.N3TypeError("expected KeyShare objects")
     ver = got[0].verification

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from n3crypto import envelope, errors
+from n3crypto._check import check_iterable, check_type
 from n3crypto.group import ORDER, Point, Scalar
 from n3crypto.paillier import _codec
 from n3crypto.sharing.shamir import (
@@ -73,7 +74,11 @@ class Commitments:
             raise errors.N3ValueError(f"unknown commitment scheme {self.scheme!r}")
         if not isinstance(self.secret_id, bytes) or len(self.secret_id) != ID_BYTES:
             raise errors.N3ValueError(f"secret_id must be {ID_BYTES} bytes")
-        if not self.points or not all(isinstance(p, Point) for p in self.points):
+        if (
+            not isinstance(self.points, tuple | list)
+            or not self.points
+            or not all(isinstance(p, Point) for p in self.points)
+        ):
             raise errors.N3TypeError("points must be a non-empty tuple of Point")
 
     @property
@@ -120,7 +125,7 @@ class Commitments:
     def verify_all(self, shares: Iterable[Share]) -> list[int]:
         """Indices of the shares that fail :meth:`verify` (empty if all pass)."""
         bad = []
-        for s in shares:
+        for s in check_iterable(shares, "shares"):
             try:
                 self.verify(s)
             except errors.ProofError:
@@ -257,7 +262,8 @@ def refresh_verifiable(
     >>> comm2.verify_all(new), comm2.public_key == comm.public_key
     ([], True)
     """
-    got = list(shares)
+    got = check_iterable(shares, "shares")
+    check_type(commitments, Commitments, "commitments")
     if not got:
         raise errors.N3ValueError("nothing to refresh")
     for s in got:
@@ -313,7 +319,7 @@ def refresh_deal(
     """
     if not isinstance(commitments, Commitments):
         raise errors.N3TypeError("expected Commitments")
-    idx = list(indices)
+    idx = check_iterable(indices, "indices")
     if not idx or len(set(idx)) != len(idx):
         raise errors.N3ValueError("indices must be distinct and non-empty")
     for i in idx:
@@ -352,9 +358,14 @@ def refresh_apply(
     saw the same broadcast gets the same id and commitments; old shares no
     longer combine with new ones.
     """
+    check_type(commitments, Commitments, "commitments")
     commitments.verify(share)
+    updates = check_iterable(updates, "updates")
     if not updates:
         raise errors.N3ValueError("a refresh needs at least one contribution")
+    for k, item in enumerate(updates):
+        if not isinstance(item, tuple | list) or len(item) != 2:
+            raise errors.N3TypeError(f"updates[{k}] must be a (Share, Commitments) pair")
     t = commitments.threshold
     value, blind = int(share.value), share.blinding
     points = list(commitments.points)
