@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import stat
+import threading
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -118,3 +120,25 @@ def test_split_files_are_private_and_kept_without_force(tmp_path: Path) -> None:
     r = runner.invoke(sharing, ["combine", *map(str, files[:2]), "--out", str(tmp_path / "no/x")])
     assert r.exit_code == 1
     assert f"No such file or directory: {tmp_path / 'no/x'}" in " ".join(r.stderr.split())
+
+
+def test_combine_writes_through_links_and_into_pipes(tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "s"
+    r = runner.invoke(sharing, ["split", "-n", "2", "-t", "2", "--out-dir", str(out)], input=b"p")
+    assert r.exit_code == 0, r.output
+    files = [str(p) for p in sorted(out.glob("share-*.json"))]
+    real, link = tmp_path / "real.bin", tmp_path / "link.bin"
+    real.write_bytes(b"old")
+    link.symlink_to(real)
+    assert runner.invoke(sharing, ["combine", *files, "--out", str(link)]).exit_code == 0
+    assert link.is_symlink() and real.read_bytes() == b"p"
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    r = runner.invoke(sharing, ["combine", *files, "--out", str(fifo)])
+    reader.join(10)
+    assert r.exit_code == 0, r.output
+    assert got == [b"p"] and stat.S_ISFIFO(fifo.stat().st_mode)

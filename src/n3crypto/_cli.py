@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -86,11 +87,26 @@ def write_private(path: Path, data: bytes, *, force: bool) -> None:
     """Write a secret to ``path`` atomically with mode 0600.
 
     Without ``force`` an existing file is kept and the write fails
-    (``FileExistsError``, as ``O_EXCL``). I/O errors name ``path``, not the
+    (``FileExistsError``, as ``O_EXCL``). With ``force`` a symlink is written
+    through (its target replaced, the link kept), and a pipe, terminal or
+    device (``/dev/stdout``, ``>(gpg -e ...)``) is written as the stream it
+    is: there is no file to replace. I/O errors name ``path``, not the
     temporary file it is written through.
     """
+    target = path
+    if force:
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            pass
+        else:
+            if not stat.S_ISREG(st.st_mode):
+                with open(path, "wb") as stream:
+                    stream.write(data)
+                return
+            target = Path(os.path.realpath(path))
     try:
-        atomic_write(path, data, mode=0o600, overwrite=force)
+        atomic_write(target, data, mode=0o600, overwrite=force)
     except OSError as exc:
         if exc.filename is not None:
             exc.filename = path
