@@ -21,6 +21,7 @@ public function.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import io
 import json
@@ -37,6 +38,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,6 +46,27 @@ import pytest
 from n3crypto import envelope, errors, gf256, utils
 from n3crypto import signcryption as sc
 from n3crypto.group import Point, PrecomputedPoint, Scalar, expand_message_xmd
+from n3crypto.node import (
+    Client,
+    ClscSigner,
+    ClscVerifier,
+    Directory,
+    DirectoryEntry,
+    EpochSchedule,
+    KeyStore,
+    Node,
+    NodeConfig,
+    PathSelector,
+    PeerLimiter,
+    ReplayStore,
+    SqliteReplayCache,
+    TokenBucket,
+    cap_weights,
+    encode_frame,
+    network_group,
+    split_address,
+)
+from n3crypto.node.frames import read_frame
 from n3crypto.onion import (
     Deliver,
     Forward,
@@ -126,6 +149,21 @@ from n3crypto.signcryption.keys import (
     PublicKey,
     UserKey,
 )
+from n3crypto.verification import (
+    Behaviour,
+    BlameLedger,
+    LocalNetwork,
+    LocalTransport,
+    ReceiveSession,
+    TransferReport,
+    decode_ack,
+    encode_ack,
+    hypergeom_sf,
+    parse_fragment,
+    seal,
+    spread_paths,
+)
+from n3crypto.verification.ratings import Rater, ReputationBoard, RoundBook
 
 TMP = tempfile.mkdtemp(prefix="n3-bad-input-")
 TIMEOUT = 5.0  # seconds per call: a hostile size must be refused, not worked on
@@ -1319,6 +1357,308 @@ JSON_PARSERS += [
         lambda t: VerificationKeys.from_json(t, allow_insecure_size=True),
     ),
     ("sharing.PartialDecryption.from_json", PARTSW[0].to_json(), PartialDecryption.from_json),
+]
+
+
+# -- verification and node ----------------------------------------------------------------
+
+SEALED = seal(ALICE, BOB.public, b"x" * 500, 2, 2, fragment_bytes=100)
+FRAGS = SEALED.fragments()
+REPORT = TransferReport(SEALED.transfer_id, 2, 2, (), (), True, "alice", 500)
+ACK = encode_ack(REPORT, [0, 1], bytes(32), b"tok")
+RELAYS = [f"r{i}" for i in range(6)]
+LED = BlameLedger()
+for t in range(5):
+    LED.record(f"t{t}", [["r0", "r1"], ["r2", "r3"]], [0], "x")
+VROUND = RatingRound(PUB, RELAYS, 1, "rr", 5)
+NET = LocalNetwork({r: Behaviour() for r in RELAYS})
+LT = LocalTransport(NET, "alice")
+RKEYS = [RelayKey.generate(f"127.{i + 1}.0.1:900{i}") for i in range(4)]
+ENTRIES = tuple(DirectoryEntry(f"r{i}", k.address, (k.descriptor,)) for i, k in enumerate(RKEYS))
+DIR = Directory(0, 0.0, 1e12, ENTRIES)
+SIGNER = ClscSigner(ALICE)
+DIRBLOB = DIR.sign(SIGNER)
+SCHED = EpochSchedule(period=100.0, genesis=0.0, overlap=10.0)
+
+
+def session() -> ReceiveSession:
+    return ReceiveSession(BOB)
+
+
+def rater() -> Rater:
+    r = Rater("alice", LED)
+    r.note(["r0", "r1"], b"token")
+    return r
+
+
+def _read_frame_or_eof(data: bytes) -> Any:
+    """read_frame documents IncompleteReadError at the end of the stream."""
+    try:
+        return read_frame_sync(data, 100)
+    except asyncio.IncompleteReadError:
+        return None
+
+
+def read_frame_sync(data: bytes, max_body: Any) -> Any:
+    async def go() -> Any:
+        rd = asyncio.StreamReader()
+        rd.feed_data(data)
+        rd.feed_eof()
+        return await read_frame(rd, max_body)
+
+    return asyncio.run(go())
+
+
+case(
+    "verification.seal",
+    seal,
+    ALICE,
+    BOB.public,
+    b"data",
+    2,
+    2,
+    fragment_bytes=100,
+    transfer_id=bytes(16),
+)
+case("verification.Sealed.shard_fragments", SEALED.shard_fragments, 0, b"surb")
+case("verification.Sealed.fragments", SEALED.fragments, [b"s1", b"s2", b"s3", b"s4"])
+case("verification.parse_fragment", parse_fragment, FRAGS[0][0])
+method_case("verification.ReceiveSession.add", session, "add", FRAGS[0][0])
+case("verification.ReceiveSession", ReceiveSession, BOB, expected_sender="alice")
+case("verification.TransferReport", TransferReport, bytes(16), 2, 2, (0,), (1,), True, "alice", 10)
+case("verification.encode_ack", encode_ack, REPORT, [0, 1], bytes(32), b"tok")
+case("verification.decode_ack", decode_ack, ACK, bytes(32))
+case("verification.hypergeom_sf", hypergeom_sf, 2, 50, 10, 5)
+case(
+    "verification.BlameLedger",
+    BlameLedger,
+    None,
+    alpha=0.001,
+    min_observations=30,
+    min_excess=0.1,
+    reporter_cap=200,
+    prior_b=19.0,
+)
+case(
+    "verification.BlameLedger/path", BlameLedger, os.path.join(TMP, "led.sqlite"), kinds={0: "path"}
+)
+method_case(
+    "verification.BlameLedger.record",
+    BlameLedger,
+    "record",
+    "t1",
+    [["r0", "r1"], ["r2", "r3"]],
+    [0],
+    "rep",
+)
+case("verification.BlameLedger.is_blacklisted", LED.is_blacklisted, "r0")
+case("verification.BlameLedger.estimates", LED.estimates, iterations=10)
+case("verification.BlameLedger.suspicion", LED.suspicion, "r0", level=0.01)
+case("verification.BlameLedger.framing_budget", LED.framing_budget, 0.3)
+case(
+    "verification.spread_paths",
+    spread_paths,
+    RELAYS,
+    2,
+    2,
+    random.Random(1),
+    avoid=["r0"],
+    weights={"r1": 2.0},
+)
+case("verification.Behaviour", Behaviour, 0.1, 0.1)
+case("verification.LocalNetwork", LocalNetwork, {"r0": Behaviour()}, random.Random(1), True, 4096)
+case("verification.LocalNetwork.run_until_idle", NET.run_until_idle, 1000)
+case("verification.LocalTransport", LocalTransport, NET, "bob")
+case("verification.LocalTransport.reply_block", LT.reply_block, ["r0", "r1"])
+case("verification.LocalTransport.discard_block", LT.discard_block, bytes(16))
+case("verification.LocalTransport.send", LT.send, ["r0", "r1"], "alice", b"msg")
+CALLS.append(
+    Call(
+        "verification.LocalTransport.reply",
+        lambda: (LT.reply, (LT.reply_block(["r0"])[1], b"msg"), {}),
+    )
+)
+case("verification.Rater", Rater, "alice", LED, level=0.01, path=None)
+method_case("verification.Rater.note", rater, "note", ["r0", "r1"], b"")
+method_case("verification.Rater.ratings", rater, "ratings", VROUND)
+method_case("verification.Rater.ballot", rater, "ballot", VROUND)
+case("verification.ReputationBoard", ReputationBoard, None)
+case("verification.RoundBook", RoundBook, None, VROUND, AllowAll())
+method_case(
+    "verification.RoundBook.submit",
+    lambda: RoundBook(None, VROUND, AllowAll()),
+    "submit",
+    VROUND.cast({"r0": 1}, "u1"),
+)
+method_case(
+    "verification.RoundBook.tally",
+    lambda: RoundBook(None, VROUND, AllowAll()),
+    "tally",
+    KeyDecryptor(PRIV),
+)
+
+# node
+case("node.ClscSigner", ClscSigner, ALICE, context=b"ctx")
+case("node.ClscSigner.sign", SIGNER.sign, b"msg")
+case("node.ClscVerifier", ClscVerifier, ALICE.public, context=b"ctx")
+case("node.ClscVerifier.verify", ClscVerifier(ALICE.public).verify, b"msg", SIGNER.sign(b"msg"))
+case("node.Directory", Directory, 0, 0.0, 1e12, ENTRIES)
+case("node.Directory.sign", DIR.sign, SIGNER)
+case(
+    "node.Directory.from_bytes", Directory.from_bytes, DIRBLOB, ClscVerifier(ALICE.public), now=1.0
+)
+case("node.Directory.get", DIR.get, "r0")
+case("node.Directory.by_address", DIR.by_address, RKEYS[0].address)
+case(
+    "node.DirectoryEntry",
+    DirectoryEntry,
+    "r0",
+    RKEYS[0].address,
+    (RKEYS[0].descriptor,),
+    b"",
+    1,
+    1.0,
+    "",
+)
+case("node.DirectoryEntry.descriptor", ENTRIES[0].descriptor, 0)
+case("node.DirectoryEntry.from_json", DirectoryEntry.from_json, ENTRIES[0].to_json())
+case("node.EpochSchedule", EpochSchedule, 100.0, 0.0, 10.0)
+case("node.EpochSchedule.epoch", SCHED.epoch, 1234.5)
+case("node.EpochSchedule.start", SCHED.start, 3)
+case("node.EpochSchedule.live", SCHED.live, 1234.5)
+CALLS.append(
+    Call(
+        "node.KeyStore",
+        lambda: (
+            KeyStore,
+            (tempfile.mkdtemp(dir=TMP), "127.1.0.1:1", SCHED),
+            {"clock": lambda: 1000.0, "replay": None},
+        ),
+        kinds={0: "path", "clock": "callable"},
+    )
+)
+method_case(
+    "node.KeyStore.get",
+    lambda: KeyStore(tempfile.mkdtemp(dir=TMP), "127.1.0.1:1", SCHED, clock=lambda: 1000.0),
+    "get",
+    10,
+)
+method_case(
+    "node.KeyStore.set_address",
+    lambda: KeyStore(tempfile.mkdtemp(dir=TMP), "127.1.0.1:1", SCHED, clock=lambda: 1000.0),
+    "set_address",
+    "127.1.0.1:2",
+)
+case(
+    "node.PathSelector",
+    PathSelector,
+    DIR,
+    rng=random.Random(1),
+    cap=0.5,
+    v4_prefix=16,
+    v6_prefix=32,
+)
+case("node.PathSelector.group", PathSelector(DIR).group, "127.1.0.1:1")
+case(
+    "node.PathSelector.select",
+    PathSelector(DIR, rng=random.Random(1), cap=1.0).select,
+    2,
+    epoch=0,
+    destination="127.9.0.1:1",
+    avoid=["r0"],
+    also_avoid=[],
+)
+case("node.cap_weights", cap_weights, {"a": 1.0, "b": 2.0, "c": 3.0}, 0.5)
+case("node.network_group", network_group, "127.1.0.1:9000", v4_prefix=16, v6_prefix=32)
+case("node.split_address", split_address, "127.1.0.1:9000")
+case("node.TokenBucket", TokenBucket, 10.0, 5.0, clock=lambda: 0.0, kinds={"clock": "callable"})
+case("node.TokenBucket.take", TokenBucket(10.0, 5.0).take, 1.0)
+case(
+    "node.PeerLimiter",
+    PeerLimiter,
+    per_peer_rate=1.0,
+    per_peer_burst=2.0,
+    total_rate=10.0,
+    total_burst=20.0,
+    max_peers=10,
+)
+case(
+    "node.PeerLimiter.allow",
+    PeerLimiter(per_peer_rate=1.0, per_peer_burst=2.0, total_rate=10.0, total_burst=20.0).allow,
+    "peer",
+)
+CALLS.append(
+    Call(
+        "node.ReplayStore",
+        lambda: (ReplayStore, (tempfile.mkdtemp(dir=TMP),), {"batch": 1}),
+        kinds={0: "path"},
+    )
+)
+method_case("node.ReplayStore.cache", lambda: ReplayStore(tempfile.mkdtemp(dir=TMP)), "cache", 3)
+method_case(
+    "node.ReplayStore.drop_before", lambda: ReplayStore(tempfile.mkdtemp(dir=TMP)), "drop_before", 3
+)
+CALLS.append(
+    Call(
+        "node.SqliteReplayCache",
+        lambda: (
+            SqliteReplayCache,
+            (os.path.join(tempfile.mkdtemp(dir=TMP), "c.sqlite3"),),
+            {"batch": 2},
+        ),
+        kinds={0: "path"},
+    )
+)
+case(
+    "node.SqliteReplayCache.check_and_insert",
+    SqliteReplayCache(os.path.join(TMP, "d.sqlite3")).check_and_insert,
+    bytes(32),
+)
+case("node.encode_frame", encode_frame, 1, b"body")
+case("node.read_frame", read_frame_sync, encode_frame(1, b"body"), 100, skip=(0,))
+case("node.NodeConfig", NodeConfig, "127.0.0.1", Path(TMP) / "nk", 0, "relay")
+case("node.Node", Node, NodeConfig("127.0.0.1", Path(TMP) / "nk2"))
+
+
+case(
+    "node.Client",
+    Client,
+    Node(NodeConfig("127.0.0.1", Path(TMP) / "nk3")),
+    DIR,
+    hops=2,
+    ack_timeout=1.0,
+    max_attempts=2,
+    suspicion_threshold=3,
+    suspicion_ratio=0.8,
+    memory=None,
+    failure_ttl=60.0,
+    rng=None,
+    cap=0.5,
+    max_seen=100,
+)
+
+
+def _entry_from_text(text: str | bytes) -> Any:
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return None  # not JSON: the caller's parser, not the library's
+    return DirectoryEntry.from_json(obj)
+
+
+PARSERS += [
+    ("verification.parse_fragment", FRAGS[0][0], parse_fragment),
+    ("verification.ReceiveSession.add", FRAGS[0][0], lambda b: session().add(b)),
+    ("verification.decode_ack", ACK, lambda b: decode_ack(b, bytes(32))),
+    (
+        "node.Directory.from_bytes",
+        DIRBLOB,
+        lambda b: Directory.from_bytes(b, ClscVerifier(ALICE.public), now=1.0),
+    ),
+    ("node.read_frame", encode_frame(1, b"body"), lambda b: _read_frame_or_eof(b)),
+]
+JSON_PARSERS += [
+    ("node.DirectoryEntry.from_json", json.dumps(ENTRIES[0].to_json()), _entry_from_text),
 ]
 
 

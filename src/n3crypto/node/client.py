@@ -34,6 +34,7 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
 from n3crypto import errors
+from n3crypto._check import check_int, check_real, check_type
 from n3crypto.node.directory import Directory, DirectoryEntry
 from n3crypto.node.paths import PathSelector
 from n3crypto.node.relay import Node
@@ -122,6 +123,22 @@ class Client:
         cap: float = 0.1,
         max_seen: int = 100_000,
     ) -> None:
+        check_type(node, Node, "node")
+        for v, what in (
+            (hops, "hops"),
+            (max_attempts, "max_attempts"),
+            (suspicion_threshold, "suspicion_threshold"),
+            (max_seen, "max_seen"),
+        ):
+            check_int(v, what)
+        for r, what in (
+            (ack_timeout, "ack_timeout"),
+            (suspicion_ratio, "suspicion_ratio"),
+            (failure_ttl, "failure_ttl"),
+        ):
+            check_real(r, what, 0.0)
+        if memory is not None:
+            check_real(memory, "memory", 0.0)
         if hops < 1 or max_attempts < 1:
             raise errors.N3ValueError("hops and max_attempts must be positive")
         self.node = node

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from n3crypto import envelope, errors
+from n3crypto._check import check_int, check_real, check_type
 from n3crypto.onion import RelayDescriptor
 
 __all__ = [
@@ -119,6 +120,8 @@ class DirectoryEntry:
     def __post_init__(self) -> None:
         if not isinstance(self.relay_id, str) or not 1 <= len(self.relay_id) <= 64:
             raise errors.N3ValueError("relay_id must be 1..64 characters")
+        if not isinstance(self.descriptors, tuple | list):
+            raise errors.N3TypeError("descriptors must be a tuple of RelayDescriptors")
         if not self.descriptors:
             raise errors.N3ValueError("an entry needs at least one Sphinx key")
         for d in self.descriptors:
@@ -185,6 +188,13 @@ class Directory:
     entries: tuple[DirectoryEntry, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
+        check_int(self.epoch, "epoch", 0)
+        check_real(self.issued_at, "issued_at")
+        check_real(self.valid_until, "valid_until")
+        if not isinstance(self.entries, tuple | list):
+            raise errors.N3TypeError("entries must be a tuple of DirectoryEntry")
+        for e in self.entries:
+            check_type(e, DirectoryEntry, "an entry")
         ids = [e.relay_id for e in self.entries]
         if len(set(ids)) != len(ids):
             raise errors.N3ValueError("relay ids must be unique")
@@ -206,6 +216,8 @@ class Directory:
     def sign(self, signer: Signer) -> bytes:
         """The published form: ``onion-directory`` envelope of
         ``len(body) (u32) ‖ body ‖ signature``."""
+        if not callable(getattr(signer, "sign", None)):
+            raise errors.N3TypeError(f"signer must have a sign method, not {type(signer).__name__}")
         body = self.body()
         sig = signer.sign(body)
         return envelope.pack("onion-directory", 1, len(body).to_bytes(4, "big") + body + sig)
@@ -213,6 +225,11 @@ class Directory:
     @classmethod
     def from_bytes(cls, blob: bytes, verifier: Verifier, *, now: float) -> Directory:
         """Verify, then parse; DirectoryError if forged, malformed or expired."""
+        check_real(now, "now")
+        if not callable(getattr(verifier, "verify", None)):
+            raise errors.N3TypeError(
+                f"verifier must have a verify method, not {type(verifier).__name__}"
+            )
         try:
             _, raw = envelope.unpack(blob, "onion-directory")
         except errors.InvalidEncoding as exc:

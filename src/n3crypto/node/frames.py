@@ -21,6 +21,7 @@ import asyncio
 from typing import Final
 
 from n3crypto import errors
+from n3crypto._check import check_bytes, check_int
 
 __all__ = ["PACKET", "STATUS", "STATUS_REPLY", "FrameError", "encode_frame", "read_frame"]
 
@@ -38,14 +39,15 @@ class FrameError(errors.PacketError):
 
 def encode_frame(kind: int, body: bytes) -> bytes:
     """``len ‖ kind ‖ body``."""
-    if not 0 <= kind < 256:
-        raise errors.N3ValueError("frame type must fit in one byte")
+    check_int(kind, "frame type", 0, 255)
+    body = check_bytes(body, "body")
     return (len(body) + 1).to_bytes(4, "big") + bytes([kind]) + body
 
 
 async def read_frame(reader: asyncio.StreamReader, max_body: int) -> tuple[int, bytes]:
     """The next ``(type, body)``; raises ``asyncio.IncompleteReadError`` at
     end of stream and :class:`FrameError` for an empty or oversized frame."""
+    check_int(max_body, "max_body", 0)
     head = await reader.readexactly(4)
     n = int.from_bytes(head, "big")
     if n == 0 or n > max_body + 1:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from n3crypto import errors
+from n3crypto._check import check_callable, check_int, check_path, check_real, check_str, check_type
 from n3crypto.node.ratelimit import Clock
 from n3crypto.node.replay import ReplayStore
 from n3crypto.onion import RelayDescriptor, RelayKey
@@ -48,16 +49,21 @@ class EpochSchedule:
     overlap: float = 300.0
 
     def __post_init__(self) -> None:
+        check_real(self.period, "period")
+        check_real(self.genesis, "genesis")
+        check_real(self.overlap, "overlap")
         if self.period <= 0 or not 0 <= self.overlap < self.period:
             raise errors.N3ValueError("need period > 0 and 0 <= overlap < period")
 
     def epoch(self, now: float) -> int:
+        check_real(now, "now")
         e = int((now - self.genesis) // self.period)
         if not 0 <= e < 1 << 32:
             raise errors.N3ValueError("the clock is outside the epoch range")
         return e
 
     def start(self, epoch: int) -> float:
+        check_int(epoch, "epoch", 0, (1 << 32) - 1)
         return self.genesis + epoch * self.period
 
     def live(self, now: float) -> list[int]:
@@ -81,7 +87,12 @@ class KeyStore:
         clock: Clock = time.time,
         replay: ReplayStore | None = None,
     ) -> None:
-        self.directory = Path(directory)
+        check_str(address, "address")
+        check_type(schedule, EpochSchedule, "schedule")
+        check_callable(clock, "clock")
+        if replay is not None:
+            check_type(replay, ReplayStore, "replay")
+        self.directory = check_path(directory, "directory")
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.address = address
         self.schedule = schedule
@@ -119,7 +130,7 @@ class KeyStore:
 
     def get(self, epoch: int) -> RelayKey | None:
         """The key for ``epoch`` if it is live."""
-        return self._keys.get(epoch)
+        return self._keys.get(check_int(epoch, "epoch"))
 
     def current(self) -> RelayKey:
         e = self.schedule.epoch(self.clock())

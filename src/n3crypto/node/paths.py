@@ -30,6 +30,7 @@ import random
 from collections.abc import Iterable
 
 from n3crypto import errors
+from n3crypto._check import check_int, check_iterable, check_real, check_str, check_type
 from n3crypto.node.directory import Directory, DirectoryEntry
 
 __all__ = ["PathSelector", "cap_weights", "network_group", "split_address"]
@@ -48,6 +49,11 @@ def cap_weights(weights: dict[str, float], cap: float) -> dict[str, float]:
     >>> round(w["a"] / sum(w.values()), 3)
     0.25
     """
+    if not isinstance(weights, dict):
+        raise errors.N3TypeError(f"weights must be a dict, not {type(weights).__name__}")
+    for rid, w in weights.items():
+        check_real(w, f"weights[{rid!r}]")
+    check_real(cap, "cap", 0.0, 1.0)
     values = sorted((w for w in weights.values() if w > 0), reverse=True)
     n = len(values)
     if n == 0 or values[0] <= cap * sum(values):
@@ -78,6 +84,7 @@ def split_address(address: str) -> tuple[str, int]:
     >>> split_address("[::1]:80"), split_address("127.1.0.1:9000")
     (('::1', 80), ('127.1.0.1', 9000))
     """
+    check_str(address, "address")
     host, sep, port = address.rpartition(":")
     if not sep or not port.isdigit() or not host:
         raise errors.N3ValueError(f"address {address!r} is not host:port")
@@ -96,6 +103,8 @@ def network_group(address: str, *, v4_prefix: int = 16, v6_prefix: int = 32) -> 
     ('127.3.0.0/16', '127.3.0.0/16')
     """
     host, _ = split_address(address)
+    check_int(v4_prefix, "v4_prefix", 0, 32)
+    check_int(v6_prefix, "v6_prefix", 0, 128)
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
@@ -116,6 +125,12 @@ class PathSelector:
         v4_prefix: int = 16,
         v6_prefix: int = 32,
     ) -> None:
+        check_type(directory, Directory, "directory")
+        check_real(cap, "cap")
+        check_int(v4_prefix, "v4_prefix", 0, 32)
+        check_int(v6_prefix, "v6_prefix", 0, 128)
+        if rng is not None:
+            check_type(rng, random.Random, "rng")
         if not 0 < cap <= 1:
             raise errors.N3ValueError("cap must be in (0, 1]")
         self.directory = directory
@@ -146,7 +161,11 @@ class PathSelector:
         when they cannot be met at all."""
         if not isinstance(hops, int) or hops < 1:
             raise errors.N3ValueError("hops must be a positive int")
-        strong, weak = set(avoid), set(also_avoid)
+        check_int(epoch, "epoch", 0)
+        if destination is not None:
+            check_str(destination, "destination")
+        strong = set(check_iterable(avoid, "avoid"))
+        weak = set(check_iterable(also_avoid, "also_avoid"))
         tiers = [strong | weak, strong, set()]
         last: errors.UnavailableError | None = None
         for i, tier in enumerate(tiers):

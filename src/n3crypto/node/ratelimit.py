@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from n3crypto import errors
+from n3crypto._check import check_callable, check_int, check_real
 
 __all__ = ["Clock", "PeerLimiter", "TokenBucket"]
 
@@ -28,6 +29,9 @@ class TokenBucket:
     __slots__ = ("_clock", "_last", "_tokens", "burst", "rate")
 
     def __init__(self, rate: float, burst: float, *, clock: Clock = time.monotonic) -> None:
+        check_real(rate, "rate")
+        check_real(burst, "burst")
+        check_callable(clock, "clock")
         if rate <= 0 or burst < 1:
             raise errors.N3ValueError("a token bucket needs rate > 0 and burst >= 1")
         self.rate = float(rate)
@@ -38,6 +42,8 @@ class TokenBucket:
 
     def take(self, n: float = 1.0) -> bool:
         """Spend ``n`` tokens if there are that many."""
+        if n != 1.0:
+            check_real(n, "n", 0.0)
         now = self._clock()
         elapsed = max(0.0, now - self._last)
         self._last = now
@@ -71,6 +77,7 @@ class PeerLimiter:
         clock: Clock = time.monotonic,
         max_peers: int = 65536,
     ) -> None:
+        check_int(max_peers, "max_peers", 1)
         self._rate = per_peer_rate
         self._burst = per_peer_burst
         self._clock = clock
@@ -81,6 +88,8 @@ class PeerLimiter:
 
     def allow(self, peer: str) -> bool:
         """Charge one token to ``peer`` and to the total; False to drop."""
+        if type(peer) is not str:
+            raise errors.N3TypeError(f"peer must be a str, not {type(peer).__name__}")
         bucket = self._peers.get(peer)
         if bucket is None:
             bucket = TokenBucket(self._rate, self._burst, clock=self._clock)

@@ -27,6 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from n3crypto import errors
+from n3crypto._check import (
+    check_callable,
+    check_int,
+    check_path,
+    check_real,
+    check_str,
+    check_type,
+)
 from n3crypto.node.frames import (
     PACKET,
     STATUS,
@@ -94,9 +102,31 @@ class NodeConfig:
     descriptor_out: Path | None = None
 
     def __post_init__(self) -> None:
-        self.key_dir = Path(self.key_dir)
+        check_str(self.host, "host")
+        check_str(self.relay_id, "relay_id")
+        check_str(self.family, "family")
+        check_int(self.port, "port", 0, 65535)
+        check_type(self.schedule, EpochSchedule, "schedule")
+        self.key_dir = check_path(self.key_dir, "key_dir")
         if self.descriptor_out is not None:
-            self.descriptor_out = Path(self.descriptor_out)
+            self.descriptor_out = check_path(self.descriptor_out, "descriptor_out")
+        for name in ("cover_hops", "queue_size", "max_connections", "max_delayed"):
+            check_int(getattr(self, name), name, 1)
+        check_int(self.replay_batch, "replay_batch")
+        check_int(self.bandwidth, "bandwidth", 0)
+        for name in (
+            "per_peer_rate",
+            "per_peer_burst",
+            "total_rate",
+            "total_burst",
+            "mix_delay",
+            "cover_rate",
+            "connect_timeout",
+            "link_backoff",
+            "key_refresh",
+            "replay_flush_interval",
+        ):
+            check_real(getattr(self, name), name)
         packet_bytes(self.body_bytes)  # validates
         if self.mix_delay < 0 or self.cover_rate < 0:
             raise errors.N3ValueError("mix_delay and cover_rate must be >= 0")
@@ -251,6 +281,14 @@ class Node:
         rng: random.Random | None = None,
         cover_path: Callable[[], list[RelayDescriptor]] | None = None,
     ) -> None:
+        check_type(config, NodeConfig, "config")
+        for fn, what in ((clock, "clock"), (monotonic, "monotonic"), (sleep, "sleep")):
+            check_callable(fn, what)
+        for opt, what in ((on_deliver, "on_deliver"), (cover_path, "cover_path")):
+            if opt is not None:
+                check_callable(opt, what)
+        if rng is not None:
+            check_type(rng, random.Random, "rng")
         self.config = config
         self.clock = clock
         self.monotonic = monotonic

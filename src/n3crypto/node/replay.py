@@ -24,9 +24,9 @@ import os
 import re
 import sqlite3
 import threading
-from pathlib import Path
 
 from n3crypto import errors
+from n3crypto._check import check_bytes, check_int, check_path
 
 __all__ = ["ReplayStore", "SqliteReplayCache"]
 
@@ -46,9 +46,8 @@ class SqliteReplayCache:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, batch: int = 1) -> None:
-        if not isinstance(batch, int) or batch < 1:
-            raise errors.N3ValueError("batch must be a positive int")
-        self.path = Path(path)
+        check_int(batch, "batch", 1)
+        self.path = check_path(path)
         self.batch = batch
         self._pending = 0
         self._lock = threading.Lock()
@@ -67,6 +66,8 @@ class SqliteReplayCache:
 
     def check_and_insert(self, tag: bytes) -> bool:
         """True (and remembered) if ``tag`` is new, False if seen before."""
+        if type(tag) is not bytes:
+            tag = check_bytes(tag, "tag")
         with self._lock:
             if self.batch == 1:
                 cur = self._db.execute("INSERT OR IGNORE INTO tags (tag) VALUES (?)", (tag,))
@@ -103,7 +104,8 @@ class ReplayStore:
     """The per-epoch replay caches of one relay, in ``directory``."""
 
     def __init__(self, directory: str | os.PathLike[str], *, batch: int = 1) -> None:
-        self.directory = Path(directory)
+        check_int(batch, "batch", 1)
+        self.directory = check_path(directory, "directory")
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.batch = batch
         self._caches: dict[int, SqliteReplayCache] = {}

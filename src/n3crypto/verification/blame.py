@@ -55,6 +55,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from n3crypto import errors
+from n3crypto._check import check_int, check_iterable, check_path, check_real, check_str
 
 __all__ = ["BlameLedger", "RelayScore", "hypergeom_sf"]
 
@@ -83,6 +84,10 @@ def _log_comb(n: int, k: int) -> float:
     return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
 
 
+#: Most EM rounds :meth:`BlameLedger.estimates` runs (each is a pass over the log).
+MAX_ITERATIONS = 10_000
+
+
 def hypergeom_sf(k: int, total: int, hits: int, draws: int) -> float:
     """``P[X ≥ k]`` for X hypergeometric (``draws`` from ``total`` of which
     ``hits`` are marked), summed in log space.
@@ -90,6 +95,10 @@ def hypergeom_sf(k: int, total: int, hits: int, draws: int) -> float:
     >>> round(hypergeom_sf(2, 4, 2, 2), 4)
     0.1667
     """
+    for v, what in ((k, "k"), (total, "total"), (hits, "hits"), (draws, "draws")):
+        check_int(v, what, 0)
+    if hits > total or draws > total:
+        raise errors.N3ValueError("hits and draws cannot exceed total")
     lo = max(k, draws - (total - hits), 0)
     hi = min(hits, draws)
     if lo > hi:
@@ -135,6 +144,13 @@ class BlameLedger:
         reporter_cap: int = 200,
         prior_b: float = 19.0,
     ) -> None:
+        if path is not None:
+            path = check_path(path)
+        check_real(alpha, "alpha")
+        check_real(min_excess, "min_excess")
+        check_real(prior_b, "prior_b")
+        check_int(min_observations, "min_observations")
+        check_int(reporter_cap, "reporter_cap")
         if not 0 < alpha < 1 or not 0 <= min_excess < 1:
             raise errors.N3ValueError("alpha must be in (0, 1) and min_excess in [0, 1)")
         if min_observations < 1 or reporter_cap < 1 or prior_b < 1:
@@ -194,13 +210,24 @@ class BlameLedger:
         """Store one transfer's outcome: ``paths[i]`` failed iff ``i`` is in
         ``failed``. Returns the relays this made blacklisted. A transfer id
         already recorded is ignored (replayed acknowledgements count once)."""
-        tid = transfer_id.hex() if isinstance(transfer_id, bytes) else str(transfer_id)
-        bad = set(failed)
+        if isinstance(transfer_id, bytes):
+            tid = transfer_id.hex()
+        else:
+            tid = check_str(transfer_id, "transfer_id")
+        paths = [check_iterable(p, "a path") for p in check_iterable(paths, "paths")]
+        bad = set(check_iterable(failed, "failed"))
+        if any(isinstance(i, bool) or not isinstance(i, int) for i in bad):
+            raise errors.N3TypeError("failed must hold path indices (ints)")
         if any(not 0 <= i < len(paths) for i in bad):
             raise errors.N3ValueError("failed path index out of range")
         if not isinstance(reporter, str) or not reporter:
             raise errors.N3ValueError("reporter must be a non-empty string")
+        check_str(reporter, "reporter")
         for p in paths:
+            if any(not isinstance(r, str) for r in p):
+                raise errors.N3TypeError("a path is a list of relay ids (str)")
+            for r in p:
+                check_str(r, "a relay id")
             if not p or len(set(p)) != len(p) or any(not r or "\x1f" in r for r in p):
                 raise errors.N3ValueError("a path is a non-empty list of distinct relay ids")
         with self._lock:
@@ -267,7 +294,7 @@ class BlameLedger:
         return sorted(self._black)
 
     def is_blacklisted(self, relay: str) -> bool:
-        return relay in self._black
+        return check_str(relay, "relay") in self._black
 
     def relays(self) -> list[str]:
         return sorted(self._n)
@@ -278,6 +305,7 @@ class BlameLedger:
 
     def estimates(self, *, iterations: int = 40) -> dict[str, float]:
         """MAP estimates of each relay's own loss probability (noisy-OR EM)."""
+        check_int(iterations, "iterations", 0, MAX_ITERATIONS)
         with self._lock:
             obs = [
                 (relays.split("\x1f"), bool(f))
@@ -319,6 +347,8 @@ class BlameLedger:
         """A weaker, one-off verdict (for a rater's vote, not a blacklisting):
         the relay's test p-value is below ``level`` and its excess loss at
         least ``min_excess``, or it is blacklisted here."""
+        check_str(relay, "relay")
+        check_real(level, "level", 0.0, 1.0)
         if relay in self._black:
             return True
         n, _, p, excess = self._stats(relay)
@@ -329,6 +359,7 @@ class BlameLedger:
         ``min_observations`` paths to pass its first test, and hence how many
         lying reporters that takes with this ``reporter_cap`` (returned):
         ⌈needed / reporter_cap⌉, at least 1."""
+        check_real(path_rate, "path_rate", 0.0, 1.0)
         n = self.min_observations
         total = max(10 * n, 1000)
         hits = int(path_rate * total)

@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from n3crypto import errors
+from n3crypto._check import check_bytes, check_int, check_iterable, check_type
 from n3crypto.rs import ErasureCoder
 from n3crypto.signcryption import PublicKey, UserKey, signcrypt, unsigncrypt
 
@@ -173,6 +174,8 @@ class Sealed:
 
     def shard_fragments(self, index: int, surb: bytes = b"") -> list[bytes]:
         """The fragment messages of shard ``index``; ``surb`` rides in the first."""
+        check_int(index, "index")
+        surb = check_bytes(surb, "surb")
         if not 0 <= index < self.n:
             raise errors.N3ValueError("shard index out of range")
         if len(surb) > 0xFFFF:
@@ -201,6 +204,7 @@ class Sealed:
 
     def fragments(self, surbs: Sequence[bytes] = ()) -> list[list[bytes]]:
         """Every shard's fragments (``surbs[i]`` rides with shard ``i``)."""
+        surbs = check_iterable(surbs, "surbs")
         return [self.shard_fragments(i, surbs[i] if i < len(surbs) else b"") for i in range(self.n)]
 
 
@@ -228,7 +232,11 @@ def seal(
         raise errors.N3TypeError("fragment_bytes must be an int")
     if fragment_bytes < 1:
         raise errors.N3ValueError("fragment_bytes must be positive")
-    tid = secrets.token_bytes(TRANSFER_ID_BYTES) if transfer_id is None else transfer_id
+    tid = (
+        secrets.token_bytes(TRANSFER_ID_BYTES)
+        if transfer_id is None
+        else check_bytes(transfer_id, "transfer_id")
+    )
     if len(tid) != TRANSFER_ID_BYTES:
         raise errors.N3ValueError(f"transfer id must be {TRANSFER_ID_BYTES} bytes")
     key = secrets.token_bytes(KEY_BYTES)
@@ -239,6 +247,7 @@ def seal(
 
 def parse_fragment(message: bytes) -> Fragment:
     """Parse a fragment message; PacketError if it is not one."""
+    message = check_bytes(message, "message")
     if len(message) < FRAGMENT_OVERHEAD or message[:4] != SHARD_MAGIC:
         raise errors.PacketError("not a verified-transfer fragment")
     _magic, ver, tid, k, m, index, frag, nfrag, shard_len, surb_len = _HDR.unpack_from(message)
@@ -456,9 +465,16 @@ def encode_ack(
     """The acknowledgement of ``report``; an intact one carries a receipt
     (a MAC under the transfer key, which only the recipient could open) and
     may carry a rating ``token`` (at most 255 bytes)."""
+    check_type(report, TransferReport, "report")
+    token = check_bytes(token, "token")
+    if key is not None:
+        key = check_bytes(key, "key")
     if len(token) > 255:
         raise errors.N3ValueError("token too long")
     n = report.n
+    copies = check_iterable(copies, "copies")
+    for i in copies:
+        check_int(i, "a copy index", 0, n - 1)
     body = (
         ACK_MAGIC
         + bytes([VERSION])
@@ -477,6 +493,8 @@ def encode_ack(
 def decode_ack(message: bytes, key: bytes) -> Ack:
     """Parse an acknowledgement for a transfer whose key is ``key``; an
     'intact' claim without a valid receipt raises IntegrityError."""
+    message = check_bytes(message, "message")
+    key = check_bytes(key, "key")
     if len(message) < 4 + 1 + TRANSFER_ID_BYTES + 2 or message[:4] != ACK_MAGIC:
         raise errors.PacketError("not an acknowledgement")
     if message[4] != VERSION:

@@ -27,6 +27,14 @@ from fractions import Fraction
 from typing import Any
 
 from n3crypto import errors
+from n3crypto._check import (
+    check_bytes,
+    check_iterable,
+    check_path,
+    check_real,
+    check_str,
+    check_type,
+)
 from n3crypto.incentives import (
     BlameReport,
     DeliveryReport,
@@ -49,6 +57,8 @@ __all__ = ["Rater", "ReputationBoard", "RoundBook"]
 
 
 def _connect(path: str | os.PathLike[str] | None) -> sqlite3.Connection:
+    if path is not None:
+        path = check_path(path)
     db = sqlite3.connect(":memory:" if path is None else os.fspath(path), check_same_thread=False)
     if path is not None:
         db.execute("PRAGMA journal_mode=WAL")
@@ -74,9 +84,9 @@ class Rater:
         level: float = 1e-2,
         path: str | os.PathLike[str] | None = None,
     ) -> None:
-        self.rater_id = rater_id
-        self.ledger = ledger
-        self.level = level
+        self.rater_id = check_str(rater_id, "rater_id")
+        self.ledger = check_type(ledger, BlameLedger, "ledger")
+        self.level = check_real(level, "level", 0.0, 1.0)
         self.used: set[str] = set()
         self.tokens: list[bytes] = []
         self._db = _connect(path)
@@ -97,7 +107,11 @@ class Rater:
 
     def note(self, relays: Iterable[str], token: bytes = b"") -> None:
         """Remember relays used this round and, if given, one eligibility token."""
-        fresh = set(relays) - self.used
+        names = check_iterable(relays, "relays")
+        for r in names:
+            check_str(r, "a relay id")
+        token = check_bytes(token, "token")
+        fresh = set(names) - self.used
         self.used.update(fresh)
         with self._db:
             self._db.executemany("INSERT OR IGNORE INTO used VALUES (?)", [(r,) for r in fresh])
@@ -117,6 +131,7 @@ class Rater:
         better a sender's ledger works, the sooner it stops reporting).
         Other relays not used are left out (the 0-entry ``v = 0``).
         """
+        check_type(round, RatingRound, "round")
         rated = self.used | set(self.ledger.blacklisted())
         return {
             r: 0 if self.ledger.suspicion(r, level=self.level) else round.scale
@@ -128,6 +143,7 @@ class Rater:
         """The ballot for ``round`` with the oldest token; raises
         N3ValueError when this rater has no acknowledged transfer to show.
         The round's notes are cleared (the next round starts afresh)."""
+        check_type(round, RatingRound, "round")
         if not self.tokens:
             raise errors.N3ValueError("no acknowledged transfer: not eligible this round")
         ballot = round.cast(self.ratings(round), self.rater_id, self.tokens[0])
@@ -152,7 +168,9 @@ class RoundBook:
         round: RatingRound,
         policy: EligibilityPolicy,
     ) -> None:
-        self.round = round
+        self.round = check_type(round, RatingRound, "round")
+        if not isinstance(policy, EligibilityPolicy):
+            raise errors.N3TypeError("policy must implement check(round, rater_id, credential)")
         self.policy = policy
         self._lock = threading.Lock()
         self._db = _connect(path)
@@ -245,6 +263,10 @@ class ReputationBoard:
         reputation: Reputation | None = None,
         weights: Weights | None = None,
     ) -> None:
+        if reputation is not None:
+            check_type(reputation, Reputation, "reputation")
+        if weights is not None:
+            check_type(weights, Weights, "weights")
         self._db = _connect(path)
         self._db.executescript(
             """
@@ -295,6 +317,8 @@ class ReputationBoard:
 
     def apply_tally(self, round: RatingRound, result: TallyResult) -> list[str]:
         """Feed one round's tally in (once per round); the relays it made blacklisted."""
+        check_type(round, RatingRound, "round")
+        check_type(result, TallyResult, "result")
         if result.round_digest != round.digest:
             raise errors.N3ValueError("tally is for another round")
         if self._db.execute("SELECT 1 FROM applied WHERE digest = ?", (round.digest,)).fetchone():

@@ -19,6 +19,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from n3crypto import errors
+from n3crypto._check import (
+    check_bytes,
+    check_int,
+    check_iterable,
+    check_real,
+    check_str,
+    check_type,
+)
 from n3crypto.node import Directory, Node
 from n3crypto.onion import (
     Deliver,
@@ -40,6 +48,9 @@ __all__ = [
     "Transport",
     "spread_paths",
 ]
+
+#: Most paths (and hops per path) :func:`spread_paths` makes in one call.
+MAX_PATHS = 1 << 16
 
 MessageHandler = Callable[[bytes], None]
 ReplyHandler = Callable[[bytes, bytes], None]  # (block id, message)
@@ -86,7 +97,16 @@ def spread_paths(
     >>> sorted(r for p in paths for r in p) == [f"r{i}" for i in range(6)]
     True
     """
-    pool = sorted(set(relays) - set(avoid))
+    names = _names(relays, "relays")
+    check_int(count, "count", 0, MAX_PATHS)
+    check_int(hops, "hops", 1, MAX_PATHS)
+    check_type(rng, random.Random, "rng")
+    if weights is not None:
+        if not isinstance(weights, dict):
+            raise errors.N3TypeError(f"weights must be a dict, not {type(weights).__name__}")
+        for r, wr in weights.items():
+            check_real(wr, f"weights[{r!r}]", 0.0)
+    pool = sorted(set(names) - set(_names(avoid, "avoid")))
     if len(pool) < hops:
         raise errors.UnavailableError(f"need {hops} usable relays, have {len(pool)}")
     used = dict.fromkeys(pool, 0)
@@ -105,6 +125,13 @@ def spread_paths(
     return out
 
 
+def _names(items: object, what: str) -> list[str]:
+    out = check_iterable(items, what)
+    for r in out:
+        check_str(r, f"a relay id in {what}")
+    return out
+
+
 # ------------------------------------------------------------------ in-process
 
 
@@ -115,6 +142,10 @@ class Behaviour:
 
     drop: float = 0.0
     corrupt: float = 0.0
+
+    def __post_init__(self) -> None:
+        check_real(self.drop, "drop", 0.0, 1.0)
+        check_real(self.corrupt, "corrupt", 0.0, 1.0)
 
 
 @dataclass
@@ -145,6 +176,15 @@ class LocalNetwork:
     delivered: int = 0
     dropped: int = 0
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.relays, dict):
+            raise errors.N3TypeError("relays must be a dict of relay id -> Behaviour")
+        for r, b in self.relays.items():
+            check_str(r, "a relay id")
+            check_type(b, Behaviour, f"relays[{r!r}]")
+        check_type(self.rng, random.Random, "rng")
+        check_int(self.payload, "payload", 1, 1 << 30)
+
     def _travel(self, path: Sequence[str], message: bytes) -> bytes | None:
         msg = message
         for r in path:
@@ -167,6 +207,7 @@ class LocalNetwork:
 
     def run_until_idle(self, limit: int = 10_000_000) -> None:
         """Deliver everything queued, then call idle hooks until quiet."""
+        check_int(limit, "limit", 0)
         steps = 0
         while True:
             while self._queue:
@@ -184,6 +225,8 @@ class LocalTransport:
     """An endpoint of a :class:`LocalNetwork`."""
 
     def __init__(self, network: LocalNetwork, name: str) -> None:
+        check_type(network, LocalNetwork, "network")
+        check_str(name, "name")
         if name in network.endpoints:
             raise errors.N3ValueError(f"endpoint {name!r} exists")
         self.network = network
@@ -199,17 +242,20 @@ class LocalTransport:
         return self.network.payload
 
     def reply_block(self, path: Sequence[str]) -> tuple[bytes, bytes]:
+        hops = tuple(_names(path, "path"))
         bid = secrets.token_bytes(16)
-        self.network._blocks[bid] = _Block(self.name, tuple(path))
+        self.network._blocks[bid] = _Block(self.name, hops)
         return bid, bid
 
     def discard_block(self, block_id: bytes) -> None:
         """Forget an unused reply block (it can no longer be answered through)."""
-        self.network._blocks.pop(block_id, None)
+        self.network._blocks.pop(check_bytes(block_id, "block_id"), None)
 
     def send(self, path: Sequence[str], destination: str, message: bytes) -> None:
+        path = _names(path, "path")
+        message = check_bytes(message, "message")
         net = self.network
-        dest = net.endpoints.get(destination)
+        dest = net.endpoints.get(check_str(destination, "destination"))
         msg = net._travel(path, message)
         if msg is None or dest is None:
             net.dropped += 1
@@ -223,6 +269,7 @@ class LocalTransport:
         net._post(deliver)
 
     def reply(self, block: bytes, message: bytes) -> None:
+        block, message = check_bytes(block, "block"), check_bytes(message, "message")
         net = self.network
         blk = net._blocks.pop(block, None)  # single use
         if blk is None:
@@ -261,7 +308,7 @@ class NodeTransport:
             raise errors.N3TypeError("need a Node and a Directory")
         self.node = node
         self.directory = directory
-        self.name = name
+        self.name = check_str(name, "name")
         self.peers: dict[str, RelayDescriptor] = {}
         self.on_message: MessageHandler | None = None
         self.on_reply: ReplyHandler | None = None
@@ -289,7 +336,7 @@ class NodeTransport:
     def _descs(self, path: Sequence[str]) -> list[RelayDescriptor]:
         epoch = self._epoch()
         out: list[RelayDescriptor] = []
-        for rid in path:
+        for rid in _names(path, "path"):
             entry = self.directory.get(rid)
             d = None if entry is None else entry.descriptor(epoch)
             if d is None:
@@ -310,7 +357,7 @@ class NodeTransport:
         self.keyring.discard(block_id)
 
     def send(self, path: Sequence[str], destination: str, message: bytes) -> None:
-        dest = self.peers.get(destination)
+        dest = self.peers.get(check_str(destination, "destination"))
         if dest is None:
             raise errors.N3ValueError(f"unknown destination {destination!r}")
         descs = [*self._descs(path), dest]
