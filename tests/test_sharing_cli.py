@@ -122,6 +122,20 @@ def test_split_files_are_private_and_kept_without_force(tmp_path: Path) -> None:
     assert f"No such file or directory: {tmp_path / 'no/x'}" in " ".join(r.stderr.split())
 
 
+def test_split_refuses_before_writing_any_share(tmp_path: Path) -> None:
+    # Only the last target exists: nothing of the new dealing may be written,
+    # or old and new shares would end up side by side.
+    runner = CliRunner()
+    out = tmp_path / "s"
+    out.mkdir()
+    (out / "share-3.json").write_bytes(b"old")
+    r = runner.invoke(sharing, ["split", "-n", "3", "-t", "2", "--out-dir", str(out)], input=b"a")
+    assert r.exit_code == 1
+    assert f"File exists: {out / 'share-3.json'}" in " ".join(r.stderr.split())
+    assert sorted(p.name for p in out.iterdir()) == ["share-3.json"]
+    assert (out / "share-3.json").read_bytes() == b"old"
+
+
 def test_combine_writes_through_links_and_into_pipes(tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "s"

@@ -9,6 +9,7 @@ stderr; exit 1 for crypto/decoding failures, 2 for usage.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -66,8 +67,24 @@ def split_cmd(n: int, t: int, infile: Path, out_dir: Path, force: bool) -> None:
             _fail(f"secret larger than {MAX_SECRET} bytes")
         shares = split(data, n, t)
         out_dir.mkdir(parents=True, exist_ok=True)
-        for s in shares:
-            _write_private(out_dir / f"share-{s.index}.json", s.to_json().encode(), force=force)
+        targets = [(out_dir / f"share-{s.index}.json", s) for s in shares]
+        if not force:
+            # Refuse before writing anything: a split must not leave new
+            # shares mixed with an older dealing's.
+            present = [str(path) for path, _ in targets if os.path.lexists(path)]
+            if present:
+                more = f" and {len(present) - 1} more" if len(present) > 1 else ""
+                _fail(f"File exists: {present[0]}{more} (use --force to replace)")
+        written: list[Path] = []
+        try:
+            for path, s in targets:
+                _write_private(path, s.to_json().encode(), force=force)
+                written.append(path)
+        except BaseException:
+            if not force:  # only files this run created
+                for path in written:
+                    path.unlink(missing_ok=True)
+            raise
     _err.print(f"wrote {n} shares ({t} needed) to {out_dir}")
 
 
