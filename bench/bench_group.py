@@ -50,7 +50,8 @@ def _run(benchmark: Any, name: str, fn: Callable[[], object], rounds: int = 300)
     benchmark.pedantic(
         fn, rounds=rounds, iterations=iterations, warmup_rounds=min(rounds // 10, 20)
     )
-    RESULTS[name] = benchmark.stats.stats.median
+    if benchmark.stats is not None:  # None under --benchmark-disable
+        RESULTS[name] = benchmark.stats.stats.median
     FUNCS[name] = fn
 
 

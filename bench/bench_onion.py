@@ -75,7 +75,8 @@ PACKET5 = create_packet(PATH, MSG)
 def _run(benchmark: Any, name: str, fn: Callable[[], object], rounds: int = 200) -> None:
     benchmark.group = name.split("/")[0]
     benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=min(rounds // 10, 20))
-    RESULTS[name] = benchmark.stats.stats.median
+    if benchmark.stats is not None:  # None under --benchmark-disable
+        RESULTS[name] = benchmark.stats.stats.median
     FUNCS[name] = fn
 
 

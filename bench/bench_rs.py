@@ -22,7 +22,8 @@ LOST = [0, 3, 5, 8]  # four lost data shards
 
 
 def _gbps(benchmark: Any, nbytes: int) -> None:
-    benchmark.extra_info["GB/s"] = round(nbytes / benchmark.stats.stats.median / 1e9, 2)
+    if benchmark.stats is not None:  # None under --benchmark-disable
+        benchmark.extra_info["GB/s"] = round(nbytes / benchmark.stats.stats.median / 1e9, 2)
 
 
 def _run(benchmark: Any, fn: Callable[[], object], nbytes: int) -> None:

@@ -55,7 +55,8 @@ SECRET16 = SECRET32[:16]
 
 def _run(benchmark: Any, fn: Callable[[], object], rounds: int, iterations: int = 1) -> None:
     benchmark.pedantic(fn, rounds=rounds, iterations=iterations, warmup_rounds=1)
-    benchmark.extra_info["ops/s"] = round(1 / benchmark.stats.stats.median, 1)
+    if benchmark.stats is not None:  # None under --benchmark-disable
+        benchmark.extra_info["ops/s"] = round(1 / benchmark.stats.stats.median, 1)
 
 
 def _zk() -> tuple[Any, Any, Any, int, list[Any]]:

@@ -79,7 +79,8 @@ def _run(
     rounds = 30 if size > 100_000 else 2000
     benchmark.pedantic(fn, rounds=rounds, warmup_rounds=20 if size < 100_000 else 2)
     benchmark.extra_info["overhead_bytes"] = overhead_bytes
-    _medians[(op, label, name)] = benchmark.stats.stats.median
+    if benchmark.stats is not None:  # None under --benchmark-disable
+        _medians[(op, label, name)] = benchmark.stats.stats.median
 
 
 def test_signcrypt_n3crypto(benchmark: Any, clsc: tuple[UserKey, UserKey], size: int) -> None:
