@@ -8,7 +8,6 @@ line.
 from __future__ import annotations
 
 import secrets
-import sys
 from pathlib import Path
 
 import click
@@ -16,13 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from n3crypto import __version__, errors
-
-_err = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    _err.print(f"[bold red]error:[/] {message}", highlight=False)
-    sys.exit(code)
+from n3crypto._cli import err as _err
+from n3crypto._cli import fail as _fail
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

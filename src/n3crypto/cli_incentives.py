@@ -34,18 +34,18 @@ from __future__ import annotations
 import json
 import math
 import random
-import sys
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from n3crypto import errors
+from n3crypto._cli import fail as _fail
 from n3crypto.incentives import (
     BlameReport,
     DeliveryReport,
@@ -66,13 +66,6 @@ from n3crypto.incentives.money import to_units
 from n3crypto.incentives.staking import NodeTier
 
 __all__ = ["demo_chapter", "incentives"]
-
-_err = Console(stderr=True)
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    _err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    sys.exit(code)
 
 
 def _load(path: Path) -> dict[str, Any]:

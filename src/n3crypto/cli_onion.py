@@ -16,23 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import time
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from n3crypto import errors
+from n3crypto._cli import fail as _fail
 
 __all__ = ["relay"]
-
-_err = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    _err.print(f"[bold red]error:[/] {message}", highlight=False)
-    sys.exit(code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
