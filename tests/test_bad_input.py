@@ -44,8 +44,27 @@ from typing import Any
 import pytest
 
 from n3crypto import envelope, errors, gf256, utils
+from n3crypto import incentives as inc
 from n3crypto import signcryption as sc
 from n3crypto.group import Point, PrecomputedPoint, Scalar, expand_message_xmd
+from n3crypto.incentives import (
+    BlameReport,
+    Contribution,
+    DeliveryReport,
+    LinearPointMapping,
+    NodeTier,
+    PointsLedger,
+    PoolPointMapping,
+    ProvenMisbehaviour,
+    Reputation,
+    Surd,
+    TokenAllocation,
+    Weights,
+    money,
+)
+from n3crypto.incentives import contribution as contm
+from n3crypto.incentives import reputation as repm
+from n3crypto.incentives import surd as surdm
 from n3crypto.node import (
     Client,
     ClscSigner,
@@ -1659,6 +1678,192 @@ PARSERS += [
 ]
 JSON_PARSERS += [
     ("node.DirectoryEntry.from_json", json.dumps(ENTRIES[0].to_json()), _entry_from_text),
+]
+
+
+# -- incentives ---------------------------------------------------------------------------
+
+W = Weights(1, 1, 1)
+PRIOR = [[Fraction(3, 8), Fraction(1, 8)], [Fraction(1, 8), Fraction(3, 8)]]
+ALLOC = [TokenAllocation("a", Fraction(1, 2)), TokenAllocation("b", Fraction(1, 2))]
+
+
+#: Three model users, strongly correlated: identifiable (two users rarely are).
+IDENTIFIABLE_PRIOR = [
+    [[Fraction(11, 28), Fraction(1, 28)], [Fraction(1, 28), Fraction(1, 28)]],
+    [[Fraction(1, 28), Fraction(1, 28)], [Fraction(1, 28), Fraction(11, 28)]],
+]
+
+
+def ledger() -> PointsLedger:
+    led = PointsLedger()
+    led.record(1, "n1", Contribution(Fraction(5), False))
+    return led
+
+
+def rep() -> Reputation:
+    r = Reputation()
+    r.apply(DeliveryReport("n1", delivered=False))
+    return r
+
+
+def _board_with_points() -> ReputationBoard:
+    board = ReputationBoard()
+    board.record_contribution(1, "r0", 10, 100, 1)
+    return board
+
+
+def _from_json_text(parse: Callable[[Any], Any]) -> Callable[[str | bytes], Any]:
+    def go(text: str | bytes) -> Any:
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            return None  # not JSON: the caller's parser, not the library's
+        return parse(obj)
+
+    return go
+
+
+case("incentives.to_fraction", money.to_fraction, "0.25", "v")
+case("incentives.to_units", money.to_units, 10, "v")
+case("incentives.floor_units", money.floor_units, Fraction(7, 2))
+case("incentives.ceil_units", money.ceil_units, Fraction(7, 2))
+case("incentives.floor_sqrt", money.floor_sqrt, Fraction(2), 100)
+case("incentives.sqrt_lower_upper", money.sqrt_lower_upper, Fraction(2), 100)
+case("incentives.split_pro_rata", inc.split_pro_rata, 10, [1, 2, 3])
+case("incentives.Weights", Weights, 1, "0.5", Fraction(1, 3))
+case("incentives.Contribution", Contribution, Fraction(5), False)
+case("incentives.bandwidth_contribution", inc.bandwidth_contribution, 10, 100, 1, 0, W)
+case("incentives.read_reputation", contm.read_reputation, -1)
+case("incentives.LinearPointMapping", LinearPointMapping, 2)
+case("incentives.LinearPointMapping.tokens", LinearPointMapping(2).tokens, {"n1": Fraction(5)})
+case("incentives.PoolPointMapping", PoolPointMapping, 1000)
+case(
+    "incentives.PoolPointMapping.tokens",
+    PoolPointMapping(1000).tokens,
+    {"n1": Fraction(5), "n2": Fraction(1)},
+)
+method_case(
+    "incentives.PointsLedger.record",
+    PointsLedger,
+    "record",
+    1,
+    "n1",
+    Contribution(Fraction(5), False),
+)
+method_case("incentives.PointsLedger.points", ledger, "points", 1)
+method_case("incentives.PointsLedger.blacklisted", ledger, "blacklisted", 1)
+method_case("incentives.PointsLedger.close", ledger, "close", 1, PoolPointMapping(100))
+case("incentives.PointsLedger.from_dict", PointsLedger.from_dict, ledger().to_dict())
+case(
+    "incentives.Reputation",
+    Reputation,
+    deduction=Fraction(1, 100),
+    recovery=0,
+    background_rate=Fraction(1, 20),
+    alpha=Fraction(1, 1000),
+)
+method_case(
+    "incentives.Reputation.apply", Reputation, "apply", DeliveryReport("n1", delivered=True)
+)
+method_case("incentives.Reputation.p_value", rep, "p_value", "n1")
+method_case("incentives.Reputation.delta", rep, "delta", "n1")
+method_case("incentives.Reputation.is_blacklisted", rep, "is_blacklisted", "n1")
+method_case("incentives.Reputation.status", rep, "status", "n1")
+method_case("incentives.Reputation.score", rep, "score", "n1", 10, 100, 1, W)
+case("incentives.Reputation.from_dict", Reputation.from_dict, rep().to_dict(), None)
+case("incentives.DeliveryReport", DeliveryReport, "n1", True)
+case("incentives.BlameReport", BlameReport, "n1", "t1", "r1", True)
+case("incentives.ProvenMisbehaviour", ProvenMisbehaviour, "n1", b"st", b"sig")
+case("incentives.binomial_tail", repm.binomial_tail, 10, 3, Fraction(1, 10))
+case("incentives.fisher_tail", repm.fisher_tail, 10, 3, 50, 10)
+case("incentives.aggregator_reward", inc.aggregator_reward, 5, 3, 10)
+case("incentives.global_validator_rewards", inc.global_validator_rewards, ["a", "b"], 100)
+case("incentives.local_validator_rewards", inc.local_validator_rewards, ["a", "b", "c"], 10)
+case("incentives.trainer_reward", inc.trainer_reward, 100, 2, 10, Fraction(1, 2))
+case("incentives.lock", inc.lock, 1000, 30)
+case("incentives.Lock.apr", inc.lock(1000, 30).apr, "0.08")
+case("incentives.Lock.unstake", inc.lock(1000, 30).unstake, 10, Fraction(1, 2))
+case("incentives.split_release", inc.split_release, 1000, Fraction(9, 10))
+case("incentives.pledge_required", inc.pledge_required, next(iter(NodeTier)), 10**9)
+case("incentives.tier_for_pledge", inc.tier_for_pledge, 10**6, 10**9)
+case("incentives.TokenAllocation", TokenAllocation, "a", Fraction(1, 2))
+case("incentives.allocate_supply", inc.allocate_supply, 1000, ALLOC)
+case("incentives.settle_week", inc.settle_week, 1000, 100, {"a": 5, "b": 10}, ["d1"])
+case("incentives.Surd", Surd, 1, 2, 3)
+case("incentives.Surd.floor", Surd(1, 2, 3).floor, 100)
+case(
+    "incentives.floor_surd_sum",
+    surdm.floor_surd_sum,
+    Fraction(1),
+    [(Fraction(1), Fraction(2))],
+    100,
+)
+case(
+    "incentives.sign_of_surd_sum",
+    surdm.sign_of_surd_sum,
+    Fraction(1),
+    [(Fraction(-1), Fraction(2))],
+)
+case("incentives.pvcg_auction", inc.pvcg_auction, [4, 4, 4], [1, 2, 3], 8)
+case(
+    "incentives.ready_model_allocation",
+    inc.ready_model_allocation,
+    [Fraction(4), Fraction(4)],
+    [Fraction(1), Fraction(2)],
+    Fraction(8),
+)
+case(
+    "incentives.cremer_mclean_payments",
+    inc.cremer_mclean_payments,
+    [[0, 4], [0, 4]],
+    PRIOR,
+    extraction="interim",
+)
+case(
+    "incentives.check_cremer_mclean_condition",
+    inc.check_cremer_mclean_condition,
+    PRIOR,
+    None,
+    allowed=(inc.CremerMcLeanConditionError,),
+)
+case(
+    "incentives.check_identifiability",
+    inc.check_identifiability,
+    IDENTIFIABLE_PRIOR,
+    [2, 2, 2],
+)
+
+method_case(
+    "verification.ReputationBoard.record_contribution",
+    ReputationBoard,
+    "record_contribution",
+    1,
+    "r0",
+    10,
+    100,
+    1,
+)
+method_case("verification.ReputationBoard.close_epoch", _board_with_points, "close_epoch", 1, 1000)
+method_case(
+    "verification.ReputationBoard.apply_tally",
+    ReputationBoard,
+    "apply_tally",
+    PROUND,
+    PTALLY,
+)
+
+JSON_PARSERS += [
+    (
+        "incentives.PointsLedger.from_dict",
+        json.dumps(ledger().to_dict()),
+        _from_json_text(PointsLedger.from_dict),
+    ),
+    (
+        "incentives.Reputation.from_dict",
+        json.dumps(rep().to_dict()),
+        _from_json_text(Reputation.from_dict),
+    ),
 ]
 
 

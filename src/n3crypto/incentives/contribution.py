@@ -137,6 +137,20 @@ class PointMapping:
         raise NotImplementedError
 
 
+def _check_epoch(epoch: object) -> int:
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise N3ValueError("epoch must be a non-negative int")
+    return epoch
+
+
+def _points_arg(points: object) -> dict[str, Fraction]:
+    if not isinstance(points, Mapping):
+        raise N3TypeError(f"points must be a mapping node -> points, not {type(points).__name__}")
+    if not all(isinstance(n, str) for n in points):
+        raise N3TypeError("points must be keyed by node id (str)")
+    return {n: to_fraction(p, f"points[{n!r}]") for n, p in points.items()}
+
+
 @dataclass(frozen=True)
 class LinearPointMapping(PointMapping):
     """A fixed price: ``floor(points · tokens_per_point)`` base units each.
@@ -154,7 +168,8 @@ class LinearPointMapping(PointMapping):
         object.__setattr__(self, "tokens_per_point", r)
 
     def tokens(self, points: Mapping[str, Fraction]) -> dict[str, int]:
-        return {n: math.floor(p * self.tokens_per_point) for n, p in points.items()}
+        pts = _points_arg(points)
+        return {n: math.floor(p * self.tokens_per_point) for n, p in pts.items()}
 
 
 @dataclass(frozen=True)
@@ -174,6 +189,7 @@ class PoolPointMapping(PointMapping):
             raise N3ValueError("pool must be a non-negative int of base units")
 
     def tokens(self, points: Mapping[str, Fraction]) -> dict[str, int]:
+        points = _points_arg(points)
         names = list(points)
         if sum(points.values(), Fraction(0)) == 0:
             return dict.fromkeys(names, 0)
@@ -201,8 +217,7 @@ class PointsLedger:
 
     def record(self, epoch: int, node: str, contribution: Contribution) -> None:
         """Add a node's contribution to an open epoch."""
-        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
-            raise N3ValueError("epoch must be a non-negative int")
+        _check_epoch(epoch)
         if not isinstance(node, str) or not node:
             raise N3ValueError("node must be a non-empty string")
         if not isinstance(contribution, Contribution):
@@ -216,17 +231,24 @@ class PointsLedger:
 
     def points(self, epoch: int) -> dict[str, Fraction]:
         """Points that count in ``epoch`` (blacklisted nodes at 0)."""
+        _check_epoch(epoch)
         bl = self._blacklisted.get(epoch, set())
         return {n: (Fraction(0) if n in bl else p) for n, p in self._points.get(epoch, {}).items()}
 
     def blacklisted(self, epoch: int) -> frozenset[str]:
         """Nodes blacklisted in ``epoch``."""
+        _check_epoch(epoch)
         return frozenset(self._blacklisted.get(epoch, set()))
 
     def close(
         self, epoch: int, mapping: PointMapping | Callable[[Mapping[str, Fraction]], dict[str, int]]
     ) -> dict[str, int]:
         """Close ``epoch`` and convert its points to tokens with ``mapping``."""
+        _check_epoch(epoch)
+        if not isinstance(mapping, PointMapping) and not callable(mapping):
+            raise N3TypeError(
+                f"mapping must be a PointMapping or a callable, not {type(mapping).__name__}"
+            )
         if epoch in self._closed:
             raise N3ValueError(f"epoch {epoch} is already closed")
         pts = self.points(epoch)

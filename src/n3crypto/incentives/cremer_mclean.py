@@ -179,6 +179,16 @@ def _beliefs(
     return rows
 
 
+def _shape(prior: Any, shape: Sequence[int] | None) -> tuple[int, ...]:
+    if shape is None:
+        return tuple(np.asarray(prior, dtype=object).shape)
+    if isinstance(shape, str | bytes) or not isinstance(shape, Sequence):
+        raise N3TypeError(f"shape must be a sequence of ints, not {type(shape).__name__}")
+    if any(isinstance(k, bool) or not isinstance(k, int) or k < 1 for k in shape):
+        raise N3ValueError("shape must hold positive ints")
+    return tuple(shape)
+
+
 def check_cremer_mclean_condition(prior: Any, shape: Sequence[int] | None = None) -> None:
     """Raise unless every user's beliefs about the others are convexly independent.
 
@@ -187,7 +197,7 @@ def check_cremer_mclean_condition(prior: Any, shape: Sequence[int] | None = None
     ...
     n3crypto...CremerMcLeanConditionError: Crémer–McLean condition fails for model user 0: ...
     """
-    shp = tuple(np.asarray(prior, dtype=object).shape) if shape is None else tuple(shape)
+    shp = _shape(prior, shape)
     p = _read_prior(prior, shp) if not isinstance(prior, dict) else prior
     for j in range(len(shp)):
         rows = _beliefs(p, shp, j)
@@ -240,7 +250,7 @@ def check_identifiability(prior: Any, shape: Sequence[int] | None = None) -> Non
     ...
     n3crypto...CremerMcLeanConditionError: identifiability fails: the distribution ...
     """
-    shp = tuple(np.asarray(prior, dtype=object).shape) if shape is None else tuple(shape)
+    shp = _shape(prior, shape)
     p = _read_prior(prior, shp) if not isinstance(prior, dict) else prior
     support = [th for th, v in p.items() if v > 0]
     parent = {th: th for th in support}

@@ -31,6 +31,7 @@ import math
 from collections.abc import Sequence
 from fractions import Fraction
 
+from n3crypto._check import check_iterable
 from n3crypto.errors import N3TypeError, N3ValueError
 from n3crypto.incentives.money import to_fraction
 
@@ -83,7 +84,7 @@ def local_validator_rewards(vote_queue: Sequence[str], unit_reward: object) -> d
     {'a': 5, 'b': 2}
     """
     r = _rate(unit_reward)
-    q = list(vote_queue)
+    q = check_iterable(vote_queue, "vote_queue")
     if any(not isinstance(v, str) or not v for v in q):
         raise N3ValueError("vote queue entries must be non-empty strings")
     if len(set(q)) != len(q):
@@ -108,7 +109,7 @@ def global_validator_rewards(validators: Sequence[str], pool: int) -> dict[str, 
     {'x': 3, 'y': 2}
     """
     total = _count(pool, "pool R")
-    vs = list(validators)
+    vs = check_iterable(validators, "validators")
     if not vs:
         raise N3ValueError("no global validators to pay")
     if len(set(vs)) != len(vs) or any(not isinstance(v, str) or not v for v in vs):

@@ -24,7 +24,7 @@ Fraction(1, 4)
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from numbers import Rational
@@ -111,7 +111,7 @@ def floor_units(x: Fraction) -> int:
     >>> floor_units(Fraction(7, 2)), floor_units(Fraction(-7, 2))
     (3, -4)
     """
-    return math.floor(x)
+    return math.floor(to_fraction(x, "x"))
 
 
 def ceil_units(x: Fraction) -> int:
@@ -120,7 +120,7 @@ def ceil_units(x: Fraction) -> int:
     >>> ceil_units(Fraction(7, 2))
     4
     """
-    return math.ceil(x)
+    return math.ceil(to_fraction(x, "x"))
 
 
 def floor_sqrt(x: Fraction, resolution: int = 1) -> Fraction:
@@ -133,6 +133,9 @@ def floor_sqrt(x: Fraction, resolution: int = 1) -> Fraction:
     >>> floor_sqrt(Fraction(9, 4))
     Fraction(1, 1)
     """
+    x = to_fraction(x, "x")
+    if isinstance(resolution, bool) or not isinstance(resolution, int):
+        raise N3TypeError(f"resolution must be an int, not {type(resolution).__name__}")
     if x < 0:
         raise N3ValueError(f"square root of a negative number {x}")
     if resolution < 1:
@@ -151,6 +154,7 @@ def sqrt_lower_upper(x: Fraction, resolution: int) -> tuple[Fraction, Fraction]:
     True
     """
     lo = floor_sqrt(x, resolution)
+    x = to_fraction(x, "x")
     if lo * lo == x:
         return lo, lo
     return lo, lo + Fraction(1, resolution)
@@ -177,6 +181,8 @@ def split_pro_rata(total: int, weights: Sequence[object]) -> list[int]:
         raise N3TypeError("total must be an int number of base units")
     if total < 0:
         raise N3ValueError(f"total must be non-negative, got {total}")
+    if isinstance(weights, str | bytes) or not isinstance(weights, Iterable):
+        raise N3TypeError(f"weights must be a sequence of numbers, not {type(weights).__name__}")
     ws = [to_fraction(w, "weight") for w in weights]
     if any(w < 0 for w in ws):
         raise N3ValueError("weights must be non-negative")

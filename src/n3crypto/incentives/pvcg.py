@@ -50,6 +50,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from n3crypto._check import check_iterable
 from n3crypto.errors import N3TypeError, N3ValueError
 from n3crypto.incentives.money import to_fraction
 from n3crypto.incentives.surd import Surd, floor_surd_sum
@@ -143,6 +144,13 @@ def ready_model_allocation(
     >>> ready_model_allocation([Fraction(10)], [Fraction(1)], Fraction(4))
     [Fraction(4, 1)]
     """
+    capacities = [to_fraction(c, "capacity") for c in check_iterable(capacities, "capacities")]
+    cost_types = [to_fraction(c, "cost type") for c in check_iterable(cost_types, "cost_types")]
+    alpha = to_fraction(alpha, "alpha")
+    if len(capacities) != len(cost_types):
+        raise N3ValueError("one cost type per capacity is needed")
+    if any(c < 0 for c in capacities) or any(g < 0 for g in cost_types):
+        raise N3ValueError("capacities and cost types must be ≥ 0")
     n = len(capacities)
     x = [Fraction(0)] * n
     total = Fraction(0)

@@ -123,6 +123,25 @@ class NodeStatus:
     p_value: Fraction
 
 
+#: Largest sample :func:`binomial_tail` and :func:`fisher_tail` take (the sums
+#: are exact, with as many terms).
+MAX_TRIALS = 1 << 20
+
+
+def _count(value: object, what: str, hi: int | None, *, signed: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise N3TypeError(f"{what} must be an int, not {type(value).__name__}")
+    if (not signed and value < 0) or (hi is not None and value > hi):
+        raise N3ValueError(f"{what} out of range: {value}")
+    return value
+
+
+def _node(node: object) -> str:
+    if not isinstance(node, str):
+        raise N3TypeError(f"node must be a str, not {type(node).__name__}")
+    return node
+
+
 def binomial_tail(n: int, k: int, p: Fraction) -> Fraction:
     """``P[Bin(n, p) ≥ k]`` exactly.
 
@@ -131,6 +150,11 @@ def binomial_tail(n: int, k: int, p: Fraction) -> Fraction:
     >>> binomial_tail(10, 0, Fraction(1, 3))
     Fraction(1, 1)
     """
+    _count(n, "n", MAX_TRIALS)
+    _count(k, "k", None, signed=True)
+    p = to_fraction(p, "p")
+    if not 0 <= p <= 1:
+        raise N3ValueError(f"p must be a probability, got {p}")
     if k <= 0:
         return Fraction(1)
     if k > n:
@@ -149,6 +173,10 @@ def fisher_tail(n: int, k: int, total: int, total_hits: int) -> Fraction:
     >>> fisher_tail(3, 3, 6, 3)
     Fraction(1, 20)
     """
+    _count(n, "n", None)
+    _count(k, "k", None, signed=True)
+    _count(total, "total", MAX_TRIALS)
+    _count(total_hits, "total_hits", None)
     if not 0 <= n <= total or not 0 <= total_hits <= total:
         raise N3ValueError("inconsistent counts for the Fisher test")
     denom = math.comb(total, n)
@@ -272,7 +300,7 @@ class Reputation:
         transfers; Fisher: the node's blames against everyone else's. With no
         observations of other nodes only the binomial test applies.
         """
-        st = self._nodes.get(node)
+        st = self._nodes.get(_node(node))
         if st is None:
             return Fraction(1)
         n, k = len(st.transfers), st.blames
@@ -303,19 +331,19 @@ class Reputation:
 
     def delta(self, node: str) -> Fraction | float:
         """δ ≤ 0 for the node (``float('-inf')`` when misbehaviour is proven)."""
-        st = self._nodes.get(node)
+        st = self._nodes.get(_node(node))
         if st is None:
             return Fraction(0)
         return NEG_INF if st.proven else st.delta
 
     def is_blacklisted(self, node: str) -> bool:
         """Proven misbehaviour, or blame significant at level α."""
-        st = self._nodes.get(node)
+        st = self._nodes.get(_node(node))
         return st is not None and (st.proven or st.blame_blacklisted)
 
     def status(self, node: str) -> NodeStatus:
         """Everything known about a node."""
-        st = self._nodes.get(node, _State())
+        st = self._nodes.get(_node(node), _State())
         if st.proven:
             reason = "proven misbehaviour (own signed statement)"
         elif st.blame_blacklisted:

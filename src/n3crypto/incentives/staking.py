@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from n3crypto._check import check_iterable, check_type
 from n3crypto.errors import N3TypeError, N3ValueError
 from n3crypto.incentives.money import split_pro_rata, to_fraction
 
@@ -187,13 +188,17 @@ def settle_week(
     """
     fees = _units(gas_fees, "gas_fees")
     costs = _units(operating_costs, "operating_costs")
+    if not isinstance(ve_balances, Mapping):
+        raise N3TypeError(
+            f"ve_balances must be a mapping name -> balance, not {type(ve_balances).__name__}"
+        )
     names = list(ve_balances)
     if any(not isinstance(n, str) or not n for n in names):
         raise N3ValueError("staker names must be non-empty strings")
     weights = [to_fraction(ve_balances[n], f"ve_balances[{n!r}]") for n in names]
     if any(w < 0 for w in weights):
         raise N3ValueError("veN3 balances must be ≥ 0")
-    devs = list(developers)
+    devs = check_iterable(developers, "developers")
     if len(set(devs)) != len(devs) or any(not isinstance(d, str) or not d for d in devs):
         raise N3ValueError("developers must be distinct non-empty strings")
     if costs >= fees:
@@ -287,7 +292,9 @@ def allocate_supply(total_supply: int, table: Sequence[TokenAllocation]) -> dict
     >>> allocate_supply(10, [TokenAllocation("a", "1/3"), TokenAllocation("b", "2/3")])
     {'a': 3, 'b': 7}
     """
-    rows = list(table)
+    rows = check_iterable(table, "table")
+    for r in rows:
+        check_type(r, TokenAllocation, "a distribution row")
     if sum((r.share for r in rows), Fraction(0)) != 1:
         raise N3ValueError("distribution shares must sum to exactly 1")
     if len({r.name for r in rows}) != len(rows):

@@ -49,9 +49,18 @@ def _normalise(
     roots are linearly independent over ℚ and the sum is irrational unless no
     root is left.
     """
-    r = Fraction(rational)
+    r = _frac(rational)
+    if isinstance(terms, str | bytes) or not isinstance(terms, list | tuple):
+        raise N3TypeError(
+            f"terms must be a list of (coefficient, radicand), not {type(terms).__name__}"
+        )
+    pairs = []
+    for t in terms:
+        if not isinstance(t, tuple | list) or len(t) != 2:
+            raise N3TypeError("each term must be a (coefficient, radicand) pair")
+        pairs.append((_frac(t[0]), _frac(t[1])))
     merged: list[tuple[Fraction, Fraction]] = []  # (coefficient, radicand)
-    for c, d in terms:
+    for c, d in pairs:
         if d < 0:
             raise N3ValueError("negative radicand")
         if c == 0 or d == 0:
@@ -118,6 +127,10 @@ def floor_surd_sum(
     >>> floor_surd_sum(Fraction(0), [(Fraction(1), Fraction(2))], 100)
     Fraction(141, 100)
     """
+    if isinstance(resolution, bool) or not isinstance(resolution, int):
+        raise N3TypeError(f"resolution must be an int, not {type(resolution).__name__}")
+    if resolution < 1:
+        raise N3ValueError("resolution must be a positive int")
     r, merged = _normalise(rational, terms)
     if not merged:
         return Fraction(math.floor(r * resolution), resolution)
