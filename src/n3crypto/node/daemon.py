@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from n3crypto import errors
+from n3crypto._check import check_path
 from n3crypto.node.directory import Directory
 from n3crypto.node.keys import EpochSchedule
 from n3crypto.node.paths import PathSelector
@@ -110,10 +111,10 @@ def load_config(path: str | Path) -> NodeConfig:
     >>> cfg.relay_id, cfg.port, cfg.key_dir == p.parent / "keys"
     ('r1', 0, True)
     """
-    path = Path(path)
+    path = check_path(path)
     try:
-        doc = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise errors.N3ValueError(f"cannot read config {path}: {exc}") from None
     for name, table in doc.items():
         if name not in _SECTIONS or not isinstance(table, dict):
@@ -159,7 +160,7 @@ def load_config(path: str | Path) -> NodeConfig:
             family=str(relay.get("family", "")),
             descriptor_out=rel(relay["descriptor_out"]) if "descriptor_out" in relay else None,
         )
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise errors.N3ValueError(f"bad config value: {exc}") from None
 
 
