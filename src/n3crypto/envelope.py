@@ -27,7 +27,11 @@ ENVELOPE_VERSION = 1
 
 
 def pack(kind: str, version: int, body: bytes) -> bytes:
-    """Wrap ``body`` as object ``kind`` at format ``version``."""
+    """Wrap ``body`` as object ``kind`` at format ``version``.
+
+    >>> pack("example", 1, b"body")
+    b'N3\\x01\\x07example\\x01body'
+    """
     check_str(kind, "envelope kind")
     if not kind.isascii() or not 0 < len(kind) < 256:
         raise errors.N3ValueError("envelope kind must be 1..255 ASCII characters")
@@ -48,7 +52,15 @@ def _blob(blob: object) -> bytes:
 
 
 def peek_kind(blob: bytes) -> str:
-    """The kind of object in an envelope (after checking the header)."""
+    """The kind of object in an envelope (after checking the header).
+
+    >>> peek_kind(pack("rs-shard", 1, b"..."))
+    'rs-shard'
+    >>> peek_kind(b"not an envelope")
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.InvalidEncoding: not an n3crypto envelope (bad magic)
+    """
     blob = _blob(blob)
     if len(blob) < 5 or blob[:2] != MAGIC:
         raise errors.InvalidEncoding("not an n3crypto envelope (bad magic)")
@@ -64,7 +76,22 @@ def peek_kind(blob: bytes) -> str:
 
 
 def unpack(blob: bytes, kind: str, *, versions: tuple[int, ...] = (1,)) -> tuple[int, bytes]:
-    """``(object version, body)`` of an envelope that must hold ``kind``."""
+    """``(object version, body)`` of an envelope that must hold ``kind``.
+
+    ``versions`` lists the object versions the caller can read.
+
+    >>> blob = pack("example", 2, b"body")
+    >>> unpack(blob, "example", versions=(1, 2))
+    (2, b'body')
+    >>> unpack(blob, "example")
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.InvalidEncoding: unsupported example format version 2
+    >>> unpack(blob, "rs-shard", versions=(1, 2))
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.InvalidEncoding: expected a 'rs-shard' object, found 'example'
+    """
     blob = _blob(blob)
     if not isinstance(versions, tuple | list | frozenset | set):
         raise errors.N3TypeError(f"versions must be a tuple of ints, not {type_name(versions)}")

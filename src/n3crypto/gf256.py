@@ -39,12 +39,24 @@ def _sequence(obj: Any, what: str) -> Sequence[Any]:
 
 
 def mul(a: int, b: int) -> int:
-    """The product of two field elements (ints in 0..255)."""
+    """The product of two field elements (ints in 0..255).
+
+    >>> mul(0x53, 0xCA), mul(2, 0x80), mul(7, 1)
+    (143, 29, 7)
+    """
     return _rs.gf256_mul(check_int(a, "a", 0, 255), check_int(b, "b", 0, 255))
 
 
 def inv(a: int) -> int:
-    """The inverse of a non-zero field element."""
+    """The inverse of a non-zero field element.
+
+    >>> inv(0x53), mul(0x53, inv(0x53))
+    (140, 1)
+    >>> inv(0)
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.N3ValueError: 0 has no inverse in GF(2^8)
+    """
     check_int(a, "a", 0, 255)
     if a == 0:
         raise errors.N3ValueError("0 has no inverse in GF(2^8)")
@@ -101,7 +113,12 @@ def mul_bytes(c: int, data: Any) -> bytes:
 def poly_eval(coeffs: Sequence[Any], x: int) -> bytes:
     """Evaluate, byte-wise, the polynomial ``Σ_j coeffs[j] · x^j`` whose
     coefficients are equal-length byte vectors (``coeffs[0]`` is the constant
-    term)."""
+    term).
+
+    >>> coeffs = [b"\\x05\\x06", b"\\x09\\x0a"]   # 5 + 9x and 6 + 10x
+    >>> poly_eval(coeffs, 0), poly_eval(coeffs, 1), poly_eval(coeffs, 2)
+    (b'\\x05\\x06', b'\\x0c\\x0c', b'\\x17\\x12')
+    """
     check_int(x, "x", 0, 255)
     coeffs = _sequence(coeffs, "coeffs")
     if not coeffs:
@@ -113,7 +130,17 @@ def poly_eval(coeffs: Sequence[Any], x: int) -> bytes:
 def interpolate(points: Mapping[int, Any], at: int = 0) -> bytes:
     """Lagrange interpolation, byte-wise: the value at ``at`` of the unique
     polynomial of degree < ``len(points)`` through ``{x: y}`` (distinct
-    public ``x``, equal-length byte vectors ``y``)."""
+    public ``x``, equal-length byte vectors ``y``).
+
+    Two points fix a line, so any two evaluations of ``5 + 9x`` (per byte)
+    give back its constant term:
+
+    >>> points = {1: b"\\x0c\\x0c", 2: b"\\x17\\x12"}
+    >>> interpolate(points, at=0)
+    b'\\x05\\x06'
+    >>> interpolate(points, at=3) == poly_eval([b"\\x05\\x06", b"\\x09\\x0a"], 3)
+    True
+    """
     check_int(at, "at", 0, 255)
     if not isinstance(points, Mapping):
         raise errors.N3TypeError(f"points must be a mapping {{x: y}}, not {type(points).__name__}")

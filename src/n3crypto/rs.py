@@ -72,6 +72,14 @@ class DecodedData(bytes):
     ``missing``: indices of shards that were absent; ``corrupted``: indices of
     shards whose bytes were altered and were located and repaired;
     ``repaired``: both, sorted.
+
+    >>> coder = ErasureCoder(3, 3)
+    >>> shards = coder.encode(b"hello world")
+    >>> shards[0] = None                         # lost
+    >>> shards[5] = b"\\xff" * len(shards[5])     # altered
+    >>> out = coder.decode(shards)
+    >>> out == b"hello world", out.missing, out.corrupted, out.repaired
+    (True, [0], [5], [0, 5])
     """
 
     missing: list[int]

@@ -30,6 +30,18 @@ def atomic_write(
     With ``overwrite=False`` an existing ``path`` is left alone and
     :class:`FileExistsError` is raised, as ``O_EXCL`` would: the finished
     file is hard-linked to its name, which fails if the name is taken.
+
+    >>> import os, stat, tempfile
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "key.bin")
+    >>> atomic_write(path, b"secret", mode=0o600)
+    >>> open(path, "rb").read(), oct(stat.S_IMODE(os.stat(path).st_mode))
+    (b'secret', '0o600')
+    >>> atomic_write(path, b"other", overwrite=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileExistsError: [Errno 17] File exists: '.../key.bin'
+    >>> tmp.cleanup()
     """
     target = check_path(path)
     data = check_bytes(data, "data")
