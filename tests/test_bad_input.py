@@ -189,6 +189,7 @@ from n3crypto.verification import (
     spread_paths,
 )
 from n3crypto.verification.ratings import Rater, ReputationBoard, RoundBook
+from n3crypto.verification.transport import NodeTransport
 
 TMP = tempfile.mkdtemp(prefix="n3-bad-input-")
 TIMEOUT = 5.0  # seconds per call: a hostile size must be refused, not worked on
@@ -1872,6 +1873,19 @@ JSON_PARSERS += [
     ),
 ]
 
+
+@functools.wraps(LocalTransport.settle)
+def _settle_sync(self: LocalTransport, timeout: Any) -> Any:
+    return asyncio.run(self.settle(timeout))
+
+
+case("verification.LocalTransport.settle", _settle_sync, LT, 0.0, skip=(0,))
+CLIENT = Client(Node(NodeConfig("127.0.0.1", Path(TMP) / "nk4")), DIR, rng=random.Random(1))
+case("node.Client.update_directory", CLIENT.update_directory, DIR)
+CLIENT.node.refresh_keys()
+case("node.Client.descriptor", CLIENT.descriptor, CLIENT.epoch())
+case("node.Client.evidence", CLIENT.evidence, "r0")
+case("verification.NodeTransport", NodeTransport, CLIENT.node, DIR, "me")
 
 # -- verification.transfer (src/n3crypto/verification/transfer.py: not edited here) -------
 

@@ -169,8 +169,8 @@ class Client:
 
     def update_directory(self, directory: Directory) -> None:
         """Route by a newer (verified) directory from now on."""
-        self.directory = directory
         self.selector = PathSelector(directory, rng=self._rng, cap=self._cap)
+        self.directory = directory
 
     # -- bookkeeping ------------------------------------------------------------
     @property
@@ -179,7 +179,7 @@ class Client:
 
     def descriptor(self, epoch: int | None = None) -> RelayDescriptor:
         """This client's receiving key (give it to whoever should message you)."""
-        e = self.epoch() if epoch is None else epoch
+        e = self.epoch() if epoch is None else check_int(epoch, "epoch", 0)
         key = self.node.keys.get(e)
         if key is None:
             raise errors.UnavailableError(f"no key for epoch {e}")
@@ -198,6 +198,8 @@ class Client:
 
     def evidence(self, relay_id: str) -> tuple[float, float]:
         """(recent successes, recent failures) of attempts through ``relay_id``."""
+        if not isinstance(relay_id, str):
+            raise errors.N3TypeError(f"relay_id must be a str, not {type(relay_id).__name__}")
         good, bad, when = self._evidence.get(relay_id, (0.0, 0.0, self.node.monotonic()))
         fade = 0.5 ** (max(0.0, self.node.monotonic() - when) / self.memory)
         return good * fade, bad * fade

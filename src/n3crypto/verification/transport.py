@@ -287,6 +287,7 @@ class LocalTransport:
         net._post(deliver)
 
     async def settle(self, timeout: float) -> None:
+        check_real(timeout, "timeout", 0.0)
         self.network.run_until_idle()
 
 
@@ -388,4 +389,4 @@ class NodeTransport:
             self.on_message(delivered.payload)
 
     async def settle(self, timeout: float) -> None:
-        await asyncio.sleep(timeout)
+        await asyncio.sleep(check_real(timeout, "timeout", 0.0))
