@@ -162,7 +162,22 @@ def _label_of(blob: bytes) -> str:
 def armor(
     blob: bytes, *, passphrase: bytes | None = None, kdf_log2_n: int = DEFAULT_KDF_LOG2_N
 ) -> str:
-    """The armoured text of an envelope (encrypted first if a passphrase is given)."""
+    """The armoured text of an envelope (encrypted first if a passphrase is given).
+
+    ``kdf_log2_n`` is the scrypt cost (10..22); 10 is for tests only.
+
+    >>> from n3crypto.signcryption import KGC
+    >>> kgc = KGC.generate()
+    >>> text = armor(bytes(kgc.public))
+    >>> text.splitlines()[0], text.splitlines()[-1]
+    ('-----BEGIN N3CRYPTO KGC PUBLIC KEY-----', '-----END N3CRYPTO KGC PUBLIC KEY-----')
+    >>> armor(kgc.to_bytes(), passphrase=b"pw", kdf_log2_n=10).splitlines()[0]
+    '-----BEGIN N3CRYPTO ENCRYPTED KGC PRIVATE KEY-----'
+    >>> armor(bytes(kgc.public), passphrase=b"pw")
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.N3ValueError: only private keys are passphrase-protected
+    """
     if passphrase is not None:
         if envelope.peek_kind(blob) not in SECRET_KINDS:
             raise errors.N3ValueError("only private keys are passphrase-protected")
@@ -178,7 +193,17 @@ def armor(
 
 
 def dearmor(data: bytes) -> bytes:
-    """The envelope inside armoured text (raw envelopes pass through)."""
+    """The envelope inside armoured text (raw envelopes pass through).
+
+    >>> from n3crypto.signcryption import KGC
+    >>> blob = bytes(KGC.generate().public)
+    >>> dearmor(armor(blob).encode()) == blob, dearmor(blob) == blob
+    (True, True)
+    >>> dearmor(b"hello")
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.InvalidEncoding: not an n3crypto key file (no armour found)
+    """
     data = check_bytes(data, "key file data")
     if data[:2] == envelope.MAGIC:
         return data
@@ -195,12 +220,34 @@ def dearmor(data: bytes) -> bytes:
 
 
 def is_encrypted(data: bytes) -> bool:
-    """Whether armoured or raw ``data`` holds a passphrase-protected key."""
+    """Whether armoured or raw ``data`` holds a passphrase-protected key.
+
+    >>> from n3crypto.signcryption import KGC
+    >>> kgc = KGC.generate()
+    >>> is_encrypted(armor(kgc.to_bytes(), passphrase=b"pw", kdf_log2_n=10).encode())
+    True
+    >>> is_encrypted(armor(kgc.to_bytes()).encode()), is_encrypted(kgc.to_bytes())
+    (False, False)
+    """
     return envelope.peek_kind(dearmor(data)) == ENCRYPTED_KIND
 
 
 def load_bytes(data: bytes, *, passphrase: bytes | None = None) -> Any:
-    """Parse a key file's bytes into its object (decrypting if needed)."""
+    """Parse a key file's bytes into its object (decrypting if needed).
+
+    >>> from n3crypto.signcryption import KGC, UserKey
+    >>> kgc = KGC.generate()
+    >>> request = UserKey.generate("alice", kgc.public).request()
+    >>> load_bytes(armor(bytes(request)).encode())  # doctest: +ELLIPSIS
+    KeyRequest('alice', X=...)
+    >>> protected = armor(kgc.to_bytes(), passphrase=b"pw", kdf_log2_n=10).encode()
+    >>> load_bytes(protected, passphrase=b"pw").public == kgc.public
+    True
+    >>> load_bytes(protected, passphrase=b"wrong")
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.InvalidKey: wrong passphrase or corrupted key file
+    """
     blob = dearmor(data)
     if envelope.peek_kind(blob) == ENCRYPTED_KIND:
         blob = _decrypt(blob, passphrase)
@@ -212,7 +259,18 @@ def load_bytes(data: bytes, *, passphrase: bytes | None = None) -> Any:
 
 
 def load(path: str | os.PathLike[str], *, passphrase: bytes | None = None) -> Any:
-    """Read a key file."""
+    """Read a key file.
+
+    >>> import os, tempfile
+    >>> from n3crypto.signcryption import KGC
+    >>> kgc = KGC.generate()
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "kgc.pub")
+    >>> save(path, kgc.public)
+    >>> load(path) == kgc.public
+    True
+    >>> tmp.cleanup()
+    """
     return load_bytes(check_path(path).read_bytes(), passphrase=passphrase)
 
 
@@ -231,7 +289,26 @@ def save(
     passphrase: bytes | None = None,
     kdf_log2_n: int = DEFAULT_KDF_LOG2_N,
 ) -> None:
-    """Write ``obj`` armoured, atomically; private keys get mode 0600."""
+    """Write ``obj`` armoured, atomically; private keys get mode 0600.
+
+    A passphrase applies to private keys only (public objects are written
+    in the clear whatever is passed).
+
+    >>> import os, stat, tempfile
+    >>> from n3crypto.signcryption import KGC, UserKey
+    >>> kgc = KGC.generate()
+    >>> alice = UserKey.generate("alice", kgc.public)
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "alice.key")
+    >>> save(path, alice, passphrase=b"pw", kdf_log2_n=10)
+    >>> oct(stat.S_IMODE(os.stat(path).st_mode))
+    '0o600'
+    >>> open(path).readline()
+    '-----BEGIN N3CRYPTO ENCRYPTED USER KEY-----\\n'
+    >>> load(path, passphrase=b"pw").identity
+    'alice'
+    >>> tmp.cleanup()
+    """
     blob = _blob(obj)
     secret = envelope.peek_kind(blob) in SECRET_KINDS
     text = armor(blob, passphrase=passphrase if secret else None, kdf_log2_n=kdf_log2_n)
@@ -239,7 +316,15 @@ def save(
 
 
 def kdf_cost_of(data: bytes) -> int:
-    """The scrypt log2 N of a protected key file (the default if unprotected)."""
+    """The scrypt log2 N of a protected key file (the default if unprotected).
+
+    >>> from n3crypto.signcryption import KGC
+    >>> kgc = KGC.generate()
+    >>> kdf_cost_of(armor(kgc.to_bytes(), passphrase=b"pw", kdf_log2_n=10).encode())
+    10
+    >>> kdf_cost_of(armor(kgc.to_bytes()).encode()) == DEFAULT_KDF_LOG2_N
+    True
+    """
     blob = dearmor(data)
     if envelope.peek_kind(blob) != ENCRYPTED_KIND:
         return DEFAULT_KDF_LOG2_N
@@ -248,7 +333,21 @@ def kdf_cost_of(data: bytes) -> int:
 
 
 def describe(data: bytes) -> list[tuple[str, str]]:
-    """Human-readable fields of a key file, without any secret (for ``inspect``)."""
+    """Human-readable fields of a key file, without any secret (for ``inspect``).
+
+    >>> from n3crypto.signcryption import KGC, UserKey
+    >>> kgc = KGC.generate()
+    >>> alice = UserKey.generate("alice", kgc.public)
+    >>> for name, value in describe(armor(alice.to_bytes()).encode()):
+    ...     print(f"{name}: {value}")  # doctest: +ELLIPSIS
+    kind: clsc-user-key
+    identity: alice
+    KGC: ...:...:...:...:...:...:...:...
+    complete: no (awaiting partial key)
+    secret: present (not shown)
+    >>> describe(armor(alice.to_bytes(), passphrase=b"pw", kdf_log2_n=10).encode())[1:]
+    [('contains', 'clsc-user-key'), ('protection', 'scrypt N=2^10 r=8 p=4, XChaCha20-Poly1305')]
+    """
     blob = dearmor(data)
     kind = envelope.peek_kind(blob)
     rows: list[tuple[str, str]] = [("kind", kind)]

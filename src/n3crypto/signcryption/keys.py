@@ -216,6 +216,21 @@ class PublicKey:
     public key ``Q = V + h1 P_pub`` with ``h1 = H("h1", P_pub, ID, V, expiry)``.
     ``Q`` equals ``a B`` for the owner's full secret ``a = x + d``; nobody can
     know a secret for a ``Q`` of an identity without the KGC's partial key.
+
+    >>> kgc = KGC.generate()
+    >>> u = UserKey.generate("alice", kgc.public)
+    >>> partial = kgc.issue_partial_key("alice", u.request(), expiry=1900000000, now=1800000000)
+    >>> pub = u.accept_partial_key(partial, now=1800000000).public
+    >>> pub.identity, pub.expiry, pub.kgc == kgc.public
+    ('alice', 1900000000, True)
+    >>> PublicKey.from_bytes(bytes(pub)) == pub
+    True
+    >>> pub.is_expired(now=1800000000), pub.is_expired(now=1900000000)
+    (False, True)
+    >>> pub.check_current(now=1900000000)
+    Traceback (most recent call last):
+    ...
+    n3crypto.signcryption.keys.KeyExpired: the key of 'alice' expired at 1900000000
     """
 
     __slots__ = (
@@ -385,6 +400,17 @@ class KeyRequest:
 
     The proof is a Schnorr signature under ``X`` on ``(P_pub, ID, X)``, so a
     request cannot be made for someone else's ``X`` nor replayed to another KGC.
+
+    >>> kgc = KGC.generate()
+    >>> request = UserKey.generate("Alice", kgc.public).request()
+    >>> received = KeyRequest.from_bytes(bytes(request))      # as the KGC gets it
+    >>> received.identity, len(received.digest)
+    ('alice', 32)
+    >>> received.verify()                                     # proof of possession
+    >>> kgc.issue_partial_key("mallory", received)
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.InvalidKey: the request is for 'alice', not 'mallory'
     """
 
     __slots__ = ("identity_bytes", "kgc", "proof", "public_value")
@@ -443,6 +469,20 @@ class PartialKey:
     ``d`` is wrapped with ChaCha20-Poly1305 under a key from an ephemeral
     Diffie–Hellman with ``X`` (``E = e B``), so a partial key may travel over
     any channel. ``log_index`` is the entry of the KGC's issuance log.
+
+    >>> kgc = KGC.generate()
+    >>> alice = UserKey.generate("alice", kgc.public)
+    >>> t = 1800000000
+    >>> partial = kgc.issue_partial_key("alice", alice.request(), expiry=t + 86400, now=t)
+    >>> partial
+    PartialKey('alice', expiry=1800086400, log_index=0)
+    >>> received = PartialKey.from_bytes(bytes(partial))      # as the user gets it
+    >>> alice.accept_partial_key(received, now=t).public.expiry
+    1800086400
+    >>> UserKey.generate("alice", kgc.public).accept_partial_key(received, now=t)  # other X
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.InvalidKey: the partial key does not verify for this key
     """
 
     __slots__ = ("ephemeral", "expiry", "identity_bytes", "kgc", "log_index", "v", "wrapped")
@@ -515,6 +555,16 @@ class KGC:
 
     It vouches for identities but never learns a user's secret value, so it
     cannot unsigncrypt or signcrypt for anyone (docs/signcryption.md, Type II).
+
+    >>> kgc = KGC.generate()
+    >>> bob = UserKey.generate("bob", kgc.public)
+    >>> partial = kgc.issue_partial_key("bob", bob.request(), validity=30 * 86400)
+    >>> bob.accept_partial_key(partial).public.identity
+    'bob'
+    >>> KGC.from_bytes(kgc.to_bytes()).public == kgc.public    # to_bytes() is secret
+    True
+    >>> verify_kgc_signature(kgc.public, b"log head", kgc.sign(b"log head"))
+    True
     """
 
     __slots__ = ("_public", "_s")
@@ -619,7 +669,15 @@ class KGC:
 
 
 def verify_kgc_signature(kgc: KGCPublic, message: bytes, signature: bytes) -> bool:
-    """Whether ``signature`` is the KGC's signature on ``message``."""
+    """Whether ``signature`` is the KGC's signature on ``message``.
+
+    >>> kgc = KGC.generate()
+    >>> sig = kgc.sign(b"log head")
+    >>> verify_kgc_signature(kgc.public, b"log head", sig)
+    True
+    >>> verify_kgc_signature(kgc.public, b"other", sig)
+    False
+    """
     if not isinstance(kgc, KGCPublic):
         raise errors.N3TypeError(f"kgc must be a KGCPublic, not {type(kgc).__name__}")
     msg = _b(message, "message")
@@ -633,6 +691,17 @@ class UserKey:
     """A user's key pair: secret value ``x`` and, once accepted, the partial key.
 
     The full secret is ``a = x + d``; the KGC knows ``d`` but not ``x``.
+
+    >>> kgc = KGC.generate()
+    >>> alice = UserKey.generate("alice", kgc.public)
+    >>> alice.is_complete
+    False
+    >>> partial = kgc.issue_partial_key("alice", alice.request())    # request goes to the KGC
+    >>> alice.accept_partial_key(partial).is_complete
+    True
+    >>> restored = UserKey.from_bytes(alice.to_bytes())              # to_bytes() is secret
+    >>> restored.identity, restored.public == alice.public
+    ('alice', True)
     """
 
     __slots__ = ("_a", "_d", "_expiry", "_id", "_kgc", "_log_index", "_public", "_v", "_x", "_xp")

@@ -125,7 +125,26 @@ def entry_hash(
 
 
 class IssuanceLog:
-    """The KGC's log file; :meth:`append` holds an exclusive lock and fsyncs."""
+    """The KGC's log file; :meth:`append` holds an exclusive lock and fsyncs.
+
+    The KGC appends through ``issue_partial_key(..., log=log)``; each
+    partial key carries the sequence number of its entry.
+
+    >>> import os, tempfile
+    >>> from n3crypto.signcryption import KGC, UserKey, IssuanceLog
+    >>> kgc = KGC.generate()
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> log = IssuanceLog(os.path.join(tmp.name, "kgc.log"))
+    >>> for name in ("erin", "frank"):
+    ...     u = UserKey.generate(name, kgc.public)
+    ...     print(kgc.issue_partial_key(name, u.request(), log=log, expiry=1800086400,
+    ...                                 now=1800000000))
+    PartialKey('erin', expiry=1800086400, log_index=0)
+    PartialKey('frank', expiry=1800086400, log_index=1)
+    >>> [(e.seq, e.identity, e.time, e.expiry) for e in log.entries()]
+    [(0, 'erin', 1800000000, 1800086400), (1, 'frank', 1800000000, 1800086400)]
+    >>> tmp.cleanup()
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = check_path(path)
@@ -205,6 +224,30 @@ def audit(source: str | os.PathLike[str] | list[LogEntry], kgc: KGCPublic) -> Au
     Checks sequence numbers, the hash chain, every entry hash and every KGC
     signature (one batched multi-scalar check), then reports identities that
     have two or more keys whose validity overlaps (``duplicates``).
+
+    >>> import os, tempfile
+    >>> from n3crypto.signcryption import KGC, UserKey, IssuanceLog, audit
+    >>> kgc = KGC.generate()
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> log = IssuanceLog(os.path.join(tmp.name, "kgc.log"))
+    >>> def issue(name, now):
+    ...     u = UserKey.generate(name, kgc.public)
+    ...     return kgc.issue_partial_key(name, u.request(), log=log, validity=1000, now=now)
+    >>> _ = issue("erin", 1800000000), issue("frank", 1800000000)
+    >>> _ = issue("erin", 1800000500)           # a second key while the first is valid
+    >>> report = audit(log.path, kgc.public)
+    >>> len(report.entries), list(report.duplicates), [e.seq for e in report.duplicates["erin"]]
+    (3, ['erin'], [0, 2])
+    >>> [e.seq for e in report.keys_of("frank")]
+    [1]
+    >>> text = open(log.path).read()
+    >>> with open(log.path, "w") as fh:
+    ...     _ = fh.write(text.replace('"frank"', '"frand"'))
+    >>> audit(log.path, kgc.public)
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.IntegrityError: issuance log: entry 1 does not match its hash
+    >>> tmp.cleanup()
     """
     check_type(kgc, KGCPublic, "kgc")
     if isinstance(source, list):

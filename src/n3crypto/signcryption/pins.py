@@ -37,7 +37,32 @@ __all__ = ["PinStore"]
 
 
 class PinStore:
-    """``identity -> public key`` pins, in memory or in a JSON file (written atomically)."""
+    """``identity -> public key`` pins, in memory or in a JSON file (written atomically).
+
+    Pass it to ``unsigncrypt(..., pins=store)`` to check every sender.
+
+    >>> import os, tempfile
+    >>> from n3crypto.signcryption import KGC, UserKey, PinStore
+    >>> kgc = KGC.generate()
+    >>> def key(name):
+    ...     u = UserKey.generate(name, kgc.public)
+    ...     return u.accept_partial_key(kgc.issue_partial_key(name, u.request())).public
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "pins.json")
+    >>> first = key("carol")
+    >>> PinStore(path).check(first)                  # first use: pinned and saved
+    >>> pins = PinStore(path)                        # a later run
+    >>> "carol" in pins, len(pins), pins.get("carol") == first
+    (True, 1, True)
+    >>> renewed = key("carol")
+    >>> pins.check(renewed)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    n3crypto.signcryption.scheme.KeyChanged: the key of 'carol' changed: pinned ..., presented ...
+    >>> pins.replace(renewed)                        # accept the renewal explicitly
+    >>> pins.check(renewed)
+    >>> tmp.cleanup()
+    """
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self._path = check_path(path) if path is not None else None

@@ -89,7 +89,11 @@ class Unsigncrypted(NamedTuple):
 
 
 def header_byte(fmt: int, width: int) -> int:
-    """``fmt | ((width - 64) / 32) << 4``: format in the low nibble, field width in the high."""
+    """``fmt | ((width - 64) / 32) << 4``: format in the low nibble, field width in the high.
+
+    >>> header_byte(1, 64), hex(header_byte(2, 128))     # one-shot; stream with a wide field
+    (1, '0x22')
+    """
     check_int(fmt, "fmt", 0, 15)
     return fmt | (((c.check_width(width) - 64) // 32) << 4)
 
@@ -181,6 +185,24 @@ def signcrypt(
     field of ``identity_width`` bytes, so every sender's ciphertexts of one
     message length have one length. Raises InvalidKey (or its subclass
     KeyExpired) for an incomplete, foreign-KGC or expired key.
+
+    >>> from n3crypto.signcryption import KGC, UserKey, overhead, signcrypt, unsigncrypt
+    >>> kgc = KGC.generate()
+    >>> def user(name):
+    ...     u = UserKey.generate(name, kgc.public)
+    ...     return u.accept_partial_key(kgc.issue_partial_key(name, u.request()))
+    >>> alice, bob = user("alice"), user("bob")
+    >>> ct = signcrypt(alice, bob.public, b"meet at noon", b"order-17")
+    >>> len(ct) == len(b"meet at noon") + overhead()
+    True
+    >>> unsigncrypt(bob, ct, b"order-17").message
+    b'meet at noon'
+    >>> len(signcrypt(alice, bob.public, b"meet at noon", identity_width=128)) - len(ct)
+    64
+    >>> signcrypt(alice, bob.public, b"late", now=alice.public.expiry)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    n3crypto.signcryption.keys.KeyExpired: the key of 'alice' expired at ...
     """
     a, pub = _check_pair(sender, recipient_public, now)
     m = _bytes(message, "message")
@@ -240,6 +262,25 @@ def unsigncrypt(
     ``pins`` (a :class:`~n3crypto.signcryption.PinStore`) the authenticated
     sender key is checked trust-on-first-use and a changed key raises
     :class:`KeyChanged`.
+
+    >>> from n3crypto.signcryption import KGC, UserKey, signcrypt, unsigncrypt
+    >>> kgc = KGC.generate()
+    >>> def user(name):
+    ...     u = UserKey.generate(name, kgc.public)
+    ...     return u.accept_partial_key(kgc.issue_partial_key(name, u.request()))
+    >>> alice, bob = user("alice"), user("bob")
+    >>> ct = signcrypt(alice, bob.public, b"hi Bob", b"ad")
+    >>> got = unsigncrypt(bob, ct, b"ad", expected_sender="alice")
+    >>> got.sender_identity, got.sender_public == alice.public, got.message
+    ('alice', True, b'hi Bob')
+    >>> unsigncrypt(bob, ct, b"other ad")
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.UnsigncryptError: signcrypted message failed to authenticate
+    >>> unsigncrypt(bob, ct, b"ad", expected_sender="carol")
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.UnsigncryptError: signcrypted message failed to authenticate
     """
     if not isinstance(recipient, UserKey):
         raise errors.N3TypeError("recipient must be a UserKey")
@@ -308,7 +349,18 @@ def signcrypt_batch(
     identity_width: int = c.DEFAULT_IDENTITY_WIDTH,
     now: float | None = None,
 ) -> list[bytes]:
-    """Signcrypt many ``(recipient, message[, associated_data])`` items from one sender."""
+    """Signcrypt many ``(recipient, message[, associated_data])`` items from one sender.
+
+    >>> from n3crypto.signcryption import KGC, UserKey, signcrypt_batch, unsigncrypt
+    >>> kgc = KGC.generate()
+    >>> def user(name):
+    ...     u = UserKey.generate(name, kgc.public)
+    ...     return u.accept_partial_key(kgc.issue_partial_key(name, u.request()))
+    >>> alice, bob, carol = user("alice"), user("bob"), user("carol")
+    >>> cts = signcrypt_batch(alice, [(bob.public, b"to Bob"), (carol.public, b"to Carol", b"ad")])
+    >>> unsigncrypt(bob, cts[0]).message, unsigncrypt(carol, cts[1], b"ad").message
+    (b'to Bob', b'to Carol')
+    """
     out = []
     for item in _items(items, "items", (2, 3)):
         rp, m, *rest = item
@@ -358,6 +410,19 @@ def unsigncrypt_batch(
 
     With ``return_exceptions=False`` the first failure raises
     UnsigncryptError; otherwise a failed item's slot holds its exception.
+
+    >>> from n3crypto.signcryption import KGC, UserKey, signcrypt_batch, unsigncrypt_batch
+    >>> kgc = KGC.generate()
+    >>> def user(name):
+    ...     u = UserKey.generate(name, kgc.public)
+    ...     return u.accept_partial_key(kgc.issue_partial_key(name, u.request()))
+    >>> alice, bob = user("alice"), user("bob")
+    >>> cts = signcrypt_batch(alice, [(bob.public, b"one"), (bob.public, b"two", b"ad")])
+    >>> [r.message for r in unsigncrypt_batch(bob, cts, [b"", b"ad"])]
+    [b'one', b'two']
+    >>> tampered = cts[1][:-1] + bytes([cts[1][-1] ^ 1])
+    >>> unsigncrypt_batch(bob, [cts[0], tampered], [b"", b"ad"], return_exceptions=True)[1]
+    UnsigncryptError('signcrypted message failed to authenticate')
     """
     if not isinstance(recipient, UserKey):
         raise errors.N3TypeError("recipient must be a UserKey")
@@ -470,7 +535,22 @@ def _sig_challenge(pk: PublicKey, u_b: bytes, context: bytes, mh: bytes) -> Scal
 def sign_digest(
     signer: UserKey, digest: bytes, *, context: bytes = b"", now: float | None = None
 ) -> bytes:
-    """Sign a message given its digest ``mh`` (see :func:`c.message_hasher`)."""
+    """Sign a message given its digest ``mh`` (see :func:`c.message_hasher`).
+
+    For messages hashed as they stream past; the signature is the one
+    :func:`sign` makes, so :func:`verify` checks it against the whole message.
+
+    >>> from n3crypto.signcryption import KGC, UserKey, sign_digest, verify
+    >>> from n3crypto.signcryption._common import message_hasher
+    >>> kgc = KGC.generate()
+    >>> u = UserKey.generate("dir", kgc.public)
+    >>> _ = u.accept_partial_key(kgc.issue_partial_key("dir", u.request()))
+    >>> h = message_hasher()
+    >>> for part in (b"relay ", b"list"):
+    ...     h.update(part)
+    >>> sig = sign_digest(u, h.digest(), context=b"directory")
+    >>> verify(u.public, b"relay list", sig, context=b"directory")
+    """
     if not isinstance(signer, UserKey):
         raise errors.N3TypeError("signer must be a UserKey")
     a, pub = signer._full()
@@ -524,7 +604,15 @@ def verify_digest(
     context: bytes = b"",
     now: float | None = None,
 ) -> None:
-    """:func:`verify` given the message digest."""
+    """:func:`verify` given the message digest.
+
+    >>> from n3crypto.signcryption import KGC, UserKey, sign, verify_digest
+    >>> from n3crypto.signcryption._common import message_digest
+    >>> kgc = KGC.generate()
+    >>> u = UserKey.generate("dir", kgc.public)
+    >>> _ = u.accept_partial_key(kgc.issue_partial_key("dir", u.request()))
+    >>> verify_digest(u.public, message_digest(b"relay list"), sign(u, b"relay list"))
+    """
     if not isinstance(public, PublicKey):
         raise errors.N3TypeError("public must be a PublicKey")
     z, e, u = _parse_sig(public, signature, _bytes(context, "context"), _digest(digest))
@@ -543,7 +631,24 @@ def verify(
     now: float | None = None,
 ) -> None:
     """Raise :class:`InvalidSignature` unless ``signature`` is ``public``'s on
-    ``message`` (and the key is current at ``now``)."""
+    ``message`` (and the key is current at ``now``).
+
+    >>> from n3crypto.signcryption import KGC, UserKey, sign, verify
+    >>> kgc = KGC.generate()
+    >>> u = UserKey.generate("dir", kgc.public)
+    >>> _ = u.accept_partial_key(kgc.issue_partial_key("dir", u.request()))
+    >>> sig = sign(u, b"relay list", context=b"directory")
+    >>> verify(u.public, b"relay list", sig, context=b"directory")     # returns None
+    >>> verify(u.public, b"relay list", sig)                           # other context
+    Traceback (most recent call last):
+    ...
+    n3crypto.signcryption.scheme.InvalidSignature: signature does not verify
+    >>> verify(u.public, b"relay list", sig, context=b"directory", now=u.public.expiry)
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    n3crypto...InvalidSignature: signature does not verify: the signer's key has expired
+    """
     verify_digest(
         public, c.message_digest(_bytes(message, "message")), signature, context=context, now=now
     )
@@ -556,7 +661,21 @@ def verify_batch(
     now: float | None = None,
 ) -> None:
     """Verify many ``(public, message, signature)`` at once (one multi-scalar
-    multiplication); raises InvalidSignature naming the first bad index."""
+    multiplication); raises InvalidSignature naming the first bad index.
+
+    >>> from n3crypto.signcryption import KGC, UserKey, sign, verify_batch
+    >>> kgc = KGC.generate()
+    >>> def user(name):
+    ...     u = UserKey.generate(name, kgc.public)
+    ...     return u.accept_partial_key(kgc.issue_partial_key(name, u.request()))
+    >>> a, b = user("relay-a"), user("relay-b")
+    >>> items = [(a.public, b"up", sign(a, b"up")), (b.public, b"up", sign(b, b"up"))]
+    >>> verify_batch(items)                                            # returns None
+    >>> verify_batch([items[0], (b.public, b"down", items[1][2])])
+    Traceback (most recent call last):
+    ...
+    n3crypto.signcryption.scheme.InvalidSignature: signature 1 does not verify
+    """
     terms = []
     pubs = []
     ctx = _bytes(context, "context")
