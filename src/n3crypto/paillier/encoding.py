@@ -59,7 +59,15 @@ _FLOAT_MANTISSA_BITS = sys.float_info.mant_dig
 
 
 def max_int_for(n: int) -> int:
-    """Largest representable ``|mantissa|`` under modulus ``n`` (phe's ``max_int``)."""
+    """Largest representable ``|mantissa|`` under modulus ``n`` (phe's ``max_int``).
+
+    >>> max_int_for(3233)                         # 3233 // 3 - 1
+    1076
+    >>> EncodedNumber.encode(3233, 1077)
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.N3ValueError: |value| too large for this key (max 1076)
+    """
     return _check_modulus(n) // 3 - 1
 
 
@@ -69,6 +77,21 @@ class EncodedNumber:
     ``encoding`` is ``mantissa mod n`` (what gets encrypted). Construct with
     :meth:`encode`; ``EncodedNumber(n, encoding, exponent)`` re-wraps a
     decrypted value.
+
+    >>> from n3crypto.paillier.encoding import EncodedNumber
+    >>> n = 3233                                  # a toy modulus; real ones come from keys
+    >>> e = EncodedNumber.encode(n, 2.75, precision=1 / 16)
+    >>> e.mantissa, e.exponent, e.decode()        # 44 * 16**-1
+    (44, -1, 2.75)
+    >>> neg = EncodedNumber.encode(n, -5)
+    >>> neg.encoding, neg.mantissa, neg.decrease_exponent_to(-1).mantissa
+    (3228, -5, -80)
+    >>> EncodedNumber(n, 3228, 0).decode()        # re-wrap a decrypted residue
+    -5
+    >>> EncodedNumber(n, 1500, 0).mantissa        # between max_int and n - max_int
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.InvalidEncoding: value lies in the overflow band: it wrapped or was forged
     """
 
     __slots__ = ("encoding", "exponent", "n")

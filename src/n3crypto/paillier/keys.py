@@ -92,7 +92,11 @@ class PaillierOverflowError(errors.N3ValueError, OverflowError):
 
 
 def security_bits(n_bits: int) -> int:
-    """Approximate security level of a modulus (NIST SP 800-57 Part 1)."""
+    """Approximate security level of a modulus (NIST SP 800-57 Part 1).
+
+    >>> [security_bits(k) for k in (1024, 2048, 3072, 4096, 7680)]
+    [80, 112, 128, 128, 192]
+    """
     check_int(n_bits, "n_bits", 0)
     for k, s in ((15360, 256), (7680, 192), (3072, 128), (2048, 112), (1024, 80)):
         if n_bits >= k:
@@ -148,6 +152,21 @@ class PaillierPublicKey:
     ``h`` is a public element of Jacobi symbol +1 (``-x² mod n``); the DJN base
     ``h_s = h^n mod n²`` is recomputed from it on construction, so anyone can
     check that ``h_s`` is an n-th residue — proofs in ``fast`` mode rely on it.
+
+    >>> from n3crypto.paillier.keys import PaillierPublicKey, generate_keypair
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)   # tests only
+    >>> pub.bits, pub.supports_fast, pub.max_int == pub.n // 3 - 1
+    (512, True, True)
+    >>> total = pub.sum([pub.encrypt(v, mode="fast") for v in (3, 4, 5)])
+    >>> priv.decrypt(total)
+    12
+    >>> blob = pub.to_bytes()
+    >>> PaillierPublicKey.from_bytes(blob, allow_insecure_size=True) == pub
+    True
+    >>> PaillierPublicKey.from_bytes(blob)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.InvalidKey: modulus of 512 bits is insecure (< 2048); pass ...
     """
 
     __slots__ = (
@@ -417,6 +436,22 @@ class EncryptedNumber:
     Supports ``+``/``-`` with ciphertexts and plaintexts, ``*`` and ``/`` by
     plaintexts. Results of plaintext operations are re-randomized lazily
     before they leave the object (:meth:`ciphertext`, serialization), like phe.
+
+    >>> from n3crypto.paillier.keys import EncryptedNumber, generate_keypair
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)   # tests only
+    >>> a = pub.encrypt(7, bound=10)
+    >>> a.bound, (a * 3 + a).bound                # public bounds follow the arithmetic
+    (10, 40)
+    >>> priv.decrypt(a * 3 - 1), priv.decrypt(a / 2), priv.decrypt(a + 0.25)
+    (20, 3.5, 7.25)
+    >>> received = EncryptedNumber.from_bytes(pub, a.to_bytes())
+    >>> priv.decrypt(received), received.bound
+    (7, 10)
+    >>> huge = pub.encrypt(1, bound=pub.max_int)
+    >>> huge + huge  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    n3crypto.paillier.keys.PaillierOverflowError: result bound 2^... could pass max_int: refused
     """
 
     __slots__ = ("_bound_trusted", "_c", "_obfuscated", "bound", "exponent", "mode", "public_key")
@@ -720,7 +755,20 @@ class EncryptedNumber:
 
 
 class PaillierPrivateKey:
-    """The factors p < q of n, with CRT constants. Never printed."""
+    """The factors p < q of n, with CRT constants. Never printed.
+
+    >>> from n3crypto.paillier.keys import PaillierPrivateKey, generate_keypair
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)   # tests only
+    >>> priv.public_key is pub, priv.decrypt(pub.encrypt(-42))
+    (True, -42)
+    >>> value, proof = priv.decrypt_with_proof(pub.encrypt(5), b"round 1")
+    >>> value, proof
+    (5, <DecryptionProof>)
+    >>> priv.decrypt(priv.encrypt(9))             # key-holder encryption, ~3x faster
+    9
+    >>> PaillierPrivateKey.from_bytes(priv.to_bytes(), allow_insecure_size=True) == priv
+    True
+    """
 
     __slots__ = (
         "_hp",
@@ -952,6 +1000,18 @@ def generate_keypair(
     ``n_length`` bits), are ≡ 3 (mod 4) and by default safe primes; the DJN
     base ``h = -x² mod n`` enables ``fast`` mode. ``progress(stage, tried)``
     reports the prime search.
+
+    The default 3072-bit key takes seconds to make; below 2048 bits (down to
+    a hard floor of 512) keys are refused unless ``allow_insecure_size=True``,
+    which is for tests and demos only.
+
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
+    >>> pub.bits, priv.p * priv.q == pub.n
+    (512, True)
+    >>> generate_keypair(1024)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.InvalidKey: 1024-bit keys are insecure; pass allow_insecure_size=True ...
     """
     if isinstance(n_length, bool) or not isinstance(n_length, int):
         raise errors.N3TypeError("n_length must be an int")

@@ -41,7 +41,22 @@ _ALL: weakref.WeakSet[RandomnessPool] = weakref.WeakSet()
 
 
 def take(pk: PaillierPublicKey, mode: str, bits: int) -> tuple[int, int] | None:
-    """An unused precomputed ``(obfuscator, witness)`` or None (no pool/empty)."""
+    """An unused precomputed ``(obfuscator, witness)`` or None (no pool/empty).
+
+    Encryption calls this itself; ``bits`` is the pool's exponent length
+    (0 in ``standard`` mode).
+
+    >>> from n3crypto.paillier.keys import generate_keypair
+    >>> from n3crypto.paillier.pool import RandomnessPool, take
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
+    >>> take(pub, "standard", 0) is None          # no pool started
+    True
+    >>> with RandomnessPool(pub, "standard", size=2, background=False) as pool:
+    ...     _ = pool.fill()
+    ...     rho, r = take(pub, "standard", 0)
+    ...     rho == pow(r, pub.n, pub.nsquare), pool.available
+    (True, 1)
+    """
     if not _ACTIVE:
         return None
     pool = _ACTIVE.get((pk.fingerprint, mode, bits))
@@ -56,6 +71,23 @@ class RandomnessPool:
     While started (``start()`` or ``with``), encryptions under that key and
     mode draw from it; when it runs dry they compute on the fly. ``size`` is
     the target fill; the thread refills when it falls below half.
+    ``background=False`` fills only when :meth:`fill` is called.
+
+    >>> from n3crypto.paillier import RandomnessPool, generate_keypair
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
+    >>> pool = RandomnessPool(pub, "fast", size=4, background=False).start()
+    >>> pool.fill(), pool
+    (4, <RandomnessPool fast 4/4>)
+    >>> cts = [pub.encrypt(v, mode="fast") for v in (1, 2, 3)]    # three entries used
+    >>> priv.decrypt(pub.sum(cts)), pool.available
+    (6, 1)
+    >>> RandomnessPool(pub, "fast", size=4).start()
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.N3ValueError: another pool is already active for this key and mode
+    >>> pool.stop()                                # leftover entries are discarded
+    >>> pool.available
+    0
     """
 
     def __init__(

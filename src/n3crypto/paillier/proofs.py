@@ -93,7 +93,10 @@ _TMASK = (1 << CHALLENGE_BITS) - 1
 
 
 class BatchProofError(errors.ProofError):
-    """Some proofs of a batch failed; ``failed`` lists their indices."""
+    """Some proofs of a batch failed; ``failed`` lists their indices.
+
+    See :func:`verify_batch` for an example.
+    """
 
     def __init__(self, message: str, failed: Sequence[int]) -> None:
         super().__init__(message)
@@ -101,7 +104,17 @@ class BatchProofError(errors.ProofError):
 
 
 def canonical_set(public_key: PaillierPublicKey, allowed: Iterable[int]) -> tuple[int, ...]:
-    """The allowed set as a sorted tuple of distinct signed ints (checked)."""
+    """The allowed set as a sorted tuple of distinct signed ints (checked).
+
+    >>> from n3crypto.paillier.keys import generate_keypair
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
+    >>> canonical_set(pub, [5, 0, -3, 1])
+    (-3, 0, 1, 5)
+    >>> canonical_set(pub, [1, 1])
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.N3ValueError: allowed values must be distinct
+    """
     _public_key(public_key)
     vals = check_iterable(allowed, "allowed")
     for v in vals:
@@ -164,6 +177,19 @@ class MembershipProof:
     """CDS OR-proof that a ciphertext encrypts a member of a public set.
 
     One (commitment, challenge, response) triple per value of the sorted set.
+
+    >>> from n3crypto.paillier.keys import generate_keypair
+    >>> from n3crypto.paillier.proofs import MembershipProof, encrypt_with_proof
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
+    >>> c, proof = encrypt_with_proof(pub, 1, [0, 1], b"poll 3", mode="fast")
+    >>> received = MembershipProof.from_bytes(proof.to_bytes())
+    >>> received, received == proof
+    (<MembershipProof fast branches=2>, True)
+    >>> received.verify(pub, c, [0, 1], b"poll 3")          # returns None
+    >>> received.verify(pub, c, [0, 1], b"poll 4")
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.ProofError: challenges do not add up to the transcript hash
     """
 
     mode: str
@@ -340,7 +366,20 @@ def encrypt_with_proof(
 ) -> tuple[EncryptedNumber, MembershipProof]:
     """Encrypt ``value`` and prove it is in ``allowed``, bound to ``context``
     (round id, relay, rater, …). The ciphertext's public bound is
-    ``max |allowed|``, which reveals nothing about the value."""
+    ``max |allowed|``, which reveals nothing about the value.
+
+    >>> from n3crypto.paillier.keys import generate_keypair
+    >>> from n3crypto.paillier.proofs import encrypt_with_proof
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
+    >>> c, proof = encrypt_with_proof(pub, 3, [0, 1, 3, 5], b"round 7/relay-a")
+    >>> c.bound, proof, priv.decrypt(c)
+    (5, <MembershipProof standard branches=4>, 3)
+    >>> proof.verify(pub, c, [0, 1, 3, 5], b"round 7/relay-a")
+    >>> encrypt_with_proof(pub, 2, [0, 1, 3, 5], b"round 7/relay-a")
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.N3ValueError: value is not in the allowed set
+    """
     from n3crypto.paillier.keys import EncryptedNumber
 
     if isinstance(value, bool) or not isinstance(value, int):
@@ -448,6 +487,20 @@ def verify_batch(
 
     Raises :class:`BatchProofError` (a :class:`~n3crypto.errors.ProofError`)
     naming every failing index; all proofs must share one mode.
+
+    >>> from n3crypto.paillier.keys import generate_keypair
+    >>> from n3crypto.paillier.proofs import encrypt_with_proof, verify_batch
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
+    >>> votes = [encrypt_with_proof(pub, v, [0, 1], b"voter %d" % i, mode="fast")
+    ...          for i, v in enumerate([0, 1, 1])]
+    >>> items = [(c, p, [0, 1], b"voter %d" % i) for i, (c, p) in enumerate(votes)]
+    >>> verify_batch(pub, items)                              # returns None
+    >>> items[2] = (votes[2][0], votes[2][1], [0, 1], b"voter 0")   # wrong context
+    >>> try:
+    ...     verify_batch(pub, items)
+    ... except Exception as exc:
+    ...     print(type(exc).__name__, exc.failed)
+    BatchProofError (2,)
     """
     _public_key(public_key)
     batch = check_iterable(items, "items")
@@ -505,6 +558,18 @@ class DecryptionProof:
     Statement: ``u = c·(1+n)^(-m) mod n²`` is an n-th residue. Commitment
     ``a = s^n``, challenge ``e = H(n, c, m, context, a)`` (128 bits), response
     ``z = s·ρ^e mod n`` with ``ρ^n = u``; check ``z^n = a·u^e (mod n²)``.
+
+    >>> from n3crypto.paillier.keys import generate_keypair
+    >>> from n3crypto.paillier.proofs import DecryptionProof
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
+    >>> c = pub.encrypt(-7)
+    >>> value, proof = priv.decrypt_with_proof(c, b"tally 1")
+    >>> published = DecryptionProof.from_json(proof.to_json())
+    >>> published.verify(pub, c, value, b"tally 1")        # anyone can check it
+    >>> published.verify(pub, c, -6, b"tally 1")
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.ProofError: decryption proof does not verify
     """
 
     commitment: int
@@ -589,7 +654,22 @@ def _decrypt_challenge(pk: PaillierPublicKey, c: int, m: int, context: bytes, a:
 def prove_decryption(
     priv: PaillierPrivateKey, c: int, m: int, context: bytes = b""
 ) -> DecryptionProof:
-    """Key holder: prove ``c`` decrypts to the residue ``m``."""
+    """Key holder: prove ``c`` decrypts to the residue ``m``.
+
+    Works on raw integers; :meth:`PaillierPrivateKey.decrypt_with_proof`
+    is the usual entry point.
+
+    >>> from n3crypto.paillier.keys import generate_keypair
+    >>> from n3crypto.paillier.proofs import prove_decryption
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
+    >>> c = pub.encrypt(42)
+    >>> m = priv.raw_decrypt(c.ciphertext())
+    >>> prove_decryption(priv, c.ciphertext(), m, b"tally").verify(pub, c, 42, b"tally")
+    >>> prove_decryption(priv, c.ciphertext(), 41)
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.N3ValueError: the ciphertext does not decrypt to this plaintext
+    """
     from n3crypto.paillier.keys import PaillierPrivateKey
 
     if not isinstance(priv, PaillierPrivateKey):

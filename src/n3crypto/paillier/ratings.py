@@ -103,7 +103,24 @@ def _id_bytes(value: str | bytes, what: str) -> bytes:
 
 
 class RatingRound:
-    """Public parameters of one rating round (see the module docstring)."""
+    """Public parameters of one rating round (see the module docstring).
+
+    >>> from n3crypto.paillier import generate_keypair
+    >>> from n3crypto.paillier.ratings import RatingRound
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
+    >>> rnd = RatingRound(pub, ["relay-a", "relay-b"], scale=5, round_id="r1", n_raters=3)
+    >>> rnd
+    <RatingRound b'r1' relays=2 R=5 N=3 fast>
+    >>> rnd.M, rnd.allowed                        # entry values: 0, or 1 + rating * M
+    (4, (0, 1, 5, 9, 13, 17, 21))
+    >>> rnd.value_for(4), rnd.value_for(None)
+    (17, 0)
+    >>> ballot = rnd.cast({"relay-a": 4}, "alice")          # one entry per relay
+    >>> ballot, ballot.round_digest == rnd.digest
+    (<RatingBallot rater='alice' entries=2>, True)
+    >>> RatingRound.from_bytes(rnd.to_bytes(), allow_insecure_size=True).digest == rnd.digest
+    True
+    """
 
     def __init__(
         self,
@@ -290,7 +307,22 @@ class RatingRound:
 
 @dataclass(frozen=True, slots=True)
 class RatingBallot:
-    """A rater's ballot: one (ciphertext, proof) per relay of the round."""
+    """A rater's ballot: one (ciphertext, proof) per relay of the round.
+
+    Made by :meth:`RatingRound.cast`; every integer is written at a fixed
+    width, so all ballots of a round (from raters with ids of one length)
+    have one size whatever they rate.
+
+    >>> from n3crypto.paillier import generate_keypair
+    >>> from n3crypto.paillier.ratings import RatingBallot, RatingRound
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
+    >>> rnd = RatingRound(pub, ["relay-a", "relay-b"], scale=5, round_id="r1", n_raters=3)
+    >>> a, b = rnd.cast({"relay-a": 4}, "alice"), rnd.cast({}, "carol")
+    >>> len(a.to_bytes()) == len(b.to_bytes())
+    True
+    >>> RatingBallot.from_bytes(a.to_bytes()) == a, RatingBallot.from_json(a.to_json()) == a
+    (True, True)
+    """
 
     round_digest: bytes
     rater_id: str
@@ -386,20 +418,66 @@ class RatingBallot:
 
 @runtime_checkable
 class EligibilityPolicy(Protocol):
-    """Decides whether a rater may submit in a round; raises if not."""
+    """Decides whether a rater may submit in a round; raises if not.
+
+    Any object with this ``check`` method will do (it is checked
+    structurally); raise an :class:`~n3crypto.errors.N3CryptoError` or
+    :class:`ValueError` to refuse.
+
+    >>> from n3crypto.paillier import generate_keypair
+    >>> from n3crypto.paillier.ratings import Aggregator, EligibilityPolicy, RatingRound
+    >>> class Customers:
+    ...     def check(self, round, rater_id, credential):
+    ...         if not rater_id.startswith("cust-"):
+    ...             raise ValueError(f"{rater_id!r} is not a customer")
+    >>> isinstance(Customers(), EligibilityPolicy)
+    True
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
+    >>> rnd = RatingRound(pub, ["relay-a"], scale=5, round_id="r1", n_raters=3)
+    >>> agg = Aggregator(rnd, Customers())
+    >>> agg.submit(rnd.cast({"relay-a": 3}, "cust-1"))
+    >>> agg.submit(rnd.cast({"relay-a": 0}, "eve"))
+    Traceback (most recent call last):
+    ...
+    n3crypto.paillier.ratings.BallotRejected: ineligible: 'eve' is not a customer
+    """
 
     def check(self, round: RatingRound, rater_id: str, credential: bytes) -> None: ...
 
 
 class AllowAll:
-    """Every rater is eligible (tests and demos; the capacity N still applies)."""
+    """Every rater is eligible (tests and demos; the capacity N still applies).
+
+    >>> from n3crypto.paillier import generate_keypair
+    >>> from n3crypto.paillier.ratings import Aggregator, AllowAll, RatingRound
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
+    >>> rnd = RatingRound(pub, ["relay-a"], scale=5, round_id="r1", n_raters=1)
+    >>> agg = Aggregator(rnd, AllowAll())
+    >>> agg.submit(rnd.cast({"relay-a": 3}, "anyone"))
+    >>> agg.submit(rnd.cast({"relay-a": 3}, "someone else"))
+    Traceback (most recent call last):
+    ...
+    n3crypto.paillier.ratings.BallotRejected: round-full: all 1 ballots are in
+    """
 
     def check(self, round: RatingRound, rater_id: str, credential: bytes) -> None:
         return None
 
 
 class AllowList:
-    """Raters named in a fixed list."""
+    """Raters named in a fixed list.
+
+    >>> from n3crypto.paillier import generate_keypair
+    >>> from n3crypto.paillier.ratings import AllowList, RatingRound
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
+    >>> rnd = RatingRound(pub, ["relay-a"], scale=5, round_id="r1", n_raters=3)
+    >>> policy = AllowList(["alice", "bob"])
+    >>> policy.check(rnd, "alice", b"")                      # returns None
+    >>> policy.check(rnd, "eve", b"")
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.N3ValueError: rater 'eve' is not on the list
+    """
 
     def __init__(self, raters: Iterable[str]) -> None:
         names = check_iterable(raters, "raters")
@@ -416,7 +494,23 @@ class TransferTokens:
     """One token per completed transfer: ``transfer id || HMAC-SHA256(key,
     round digest, rater, transfer id)``, issued by whoever saw the transfer
     complete and checked here with the same key. The key is secret (never
-    printed); :meth:`issue` is for the issuer, :meth:`check` for aggregators."""
+    printed); :meth:`issue` is for the issuer, :meth:`check` for aggregators.
+
+    >>> import secrets
+    >>> from n3crypto.paillier import generate_keypair
+    >>> from n3crypto.paillier.ratings import Aggregator, RatingRound, TransferTokens
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
+    >>> rnd = RatingRound(pub, ["relay-a"], scale=5, round_id="r1", n_raters=3)
+    >>> tokens = TransferTokens(secrets.token_bytes(32))
+    >>> token = tokens.issue(rnd, "carol", b"transfer-17")  # to carol, after her transfer
+    >>> tokens.check(rnd, "carol", token)                   # returns None
+    >>> agg = Aggregator(rnd, tokens)
+    >>> agg.submit(rnd.cast({"relay-a": 5}, "carol", token))
+    >>> agg.submit(rnd.cast({"relay-a": 0}, "dave", token))   # carol's token
+    Traceback (most recent call last):
+    ...
+    n3crypto.paillier.ratings.BallotRejected: ineligible: transfer token does not verify
+    """
 
     def __init__(self, key: bytes) -> None:
         if not isinstance(key, bytes) or len(key) < 16:
@@ -468,7 +562,18 @@ class BallotRejected(errors.N3CryptoError):
 
 @runtime_checkable
 class Decryptor(Protocol):
-    """Decrypts tally sums and proves each result (whole key or threshold)."""
+    """Decrypts tally sums and proves each result (whole key or threshold).
+
+    :class:`KeyDecryptor` holds a whole key;
+    :class:`n3crypto.sharing.committee.ThresholdDecryptor` asks a committee.
+    Anything with these two members will do (checked structurally).
+
+    >>> from n3crypto.paillier import generate_keypair
+    >>> from n3crypto.paillier.ratings import Decryptor, KeyDecryptor
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
+    >>> isinstance(KeyDecryptor(priv), Decryptor), isinstance(priv, Decryptor)
+    (True, False)
+    """
 
     @property
     def public_key(self) -> PaillierPublicKey: ...
@@ -479,7 +584,17 @@ class Decryptor(Protocol):
 
 
 class KeyDecryptor:
-    """A :class:`Decryptor` holding the whole private key."""
+    """A :class:`Decryptor` holding the whole private key.
+
+    >>> from n3crypto.paillier import generate_keypair
+    >>> from n3crypto.paillier.ratings import KeyDecryptor
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
+    >>> dec = KeyDecryptor(priv)
+    >>> c = pub.encrypt(17)
+    >>> [(value, proof)] = dec.decrypt_with_proofs([c], [b"relay-a"])
+    >>> value, proof.verify(pub, c, value, b"relay-a")
+    (17, None)
+    """
 
     def __init__(self, private_key: PaillierPrivateKey) -> None:
         if not isinstance(private_key, PaillierPrivateKey):
@@ -525,7 +640,27 @@ class RelayTally:
 
 @dataclass(frozen=True, slots=True)
 class TallyResult:
-    """Per-relay counts, totals and averages, with decryption proofs."""
+    """Per-relay counts, totals and averages, with decryption proofs.
+
+    Returned by :meth:`Aggregator.tally`; ``relays`` holds one
+    :class:`RelayTally` (``relay``, ``count``, ``total``, ``sum``,
+    ``proof``, ``average``) per relay of the round. Publish it as JSON with
+    the accepted ballots; anyone can recompute the sums and :meth:`verify`.
+
+    >>> from n3crypto.paillier import generate_keypair
+    >>> from n3crypto.paillier.ratings import (Aggregator, AllowAll, KeyDecryptor,
+    ...                                        RatingRound, TallyResult)
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
+    >>> rnd = RatingRound(pub, ["relay-a", "relay-b"], scale=5, round_id="r1", n_raters=3)
+    >>> agg = Aggregator(rnd, AllowAll())
+    >>> agg.submit(rnd.cast({"relay-a": 4, "relay-b": 1}, "alice"))
+    >>> agg.submit(rnd.cast({"relay-a": 5}, "bob"))
+    >>> result = agg.tally(KeyDecryptor(priv))
+    >>> result.ballots, [(t.relay, t.count, t.total, t.average) for t in result.relays]
+    (2, [('relay-a', 2, 9, Fraction(9, 2)), ('relay-b', 1, 1, Fraction(1, 1))])
+    >>> published = TallyResult.from_json(result.to_json())
+    >>> published.verify(rnd, agg.sums)                       # returns None
+    """
 
     round_digest: bytes
     ballots: int
@@ -606,7 +741,40 @@ def _tally_context(round: RatingRound, index: int) -> bytes:
 
 
 class Aggregator:
-    """Verifies ballots and keeps per-relay encrypted sums for one round."""
+    """Verifies ballots and keeps per-relay encrypted sums for one round.
+
+    :meth:`submit` raises :class:`BallotRejected` (with a ``reason``);
+    :meth:`submit_many` checks all proofs in one batch and returns the
+    rejections in place. State survives restarts with :meth:`save` and
+    :meth:`load`.
+
+    >>> import os, tempfile
+    >>> from n3crypto.paillier import generate_keypair
+    >>> from n3crypto.paillier.ratings import (Aggregator, AllowList, BallotRejected,
+    ...                                        KeyDecryptor, RatingRound)
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
+    >>> rnd = RatingRound(pub, ["relay-a", "relay-b"], scale=5, round_id="r1", n_raters=3)
+    >>> policy = AllowList(["alice", "bob", "carol"])
+    >>> agg = Aggregator(rnd, policy)
+    >>> alice = rnd.cast({"relay-a": 4}, "alice")
+    >>> agg.submit(alice)
+    >>> try:
+    ...     agg.submit(alice)
+    ... except BallotRejected as exc:
+    ...     print(exc.reason)
+    duplicate-rater
+    >>> agg.submit_many([rnd.cast({"relay-b": 2}, "bob"), rnd.cast({}, "mallory")])
+    [None, BallotRejected("ineligible: rater 'mallory' is not on the list")]
+    >>> agg.accepted, agg.rejections
+    (2, [('alice', 'duplicate-rater'), ('mallory', 'ineligible')])
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "r1.state")
+    >>> agg.save(path)
+    >>> resumed = Aggregator.load(rnd, policy, path)
+    >>> [(t.relay, t.count, t.total) for t in resumed.tally(KeyDecryptor(priv)).relays]
+    [('relay-a', 1, 4), ('relay-b', 1, 2)]
+    >>> tmp.cleanup()
+    """
 
     def __init__(self, round: RatingRound, policy: EligibilityPolicy) -> None:
         if not isinstance(round, RatingRound):
