@@ -68,7 +68,28 @@ FAULTS = ("bad-partial", "bad-proof", "garbage", "silent")
 
 @runtime_checkable
 class Member(Protocol):
-    """A committee member reachable by request/response bytes."""
+    """A committee member reachable by request/response bytes.
+
+    A :class:`~.threshold_paillier.KeyShare` is one; so is a handle that
+    forwards the bytes to a member elsewhere (:class:`ProcessMember`, or
+    your own over a network).
+
+    >>> from n3crypto.sharing.committee import Member, ThresholdDecryptor
+    >>> from n3crypto.sharing.threshold_paillier import KeyShare, ThresholdPaillier
+    >>> pub, shares, ver = ThresholdPaillier.deal(512, 3, 2, allow_insecure_size=True)
+    >>> class Remote:                       # stands in for a network connection
+    ...     def __init__(self, blob):
+    ...         self._share = KeyShare.from_bytes(blob, allow_insecure_size=True)
+    ...         self.member = self._share.member
+    ...     def respond(self, request):
+    ...         return self._share.respond(request)
+    >>> remote = [Remote(s.to_bytes()) for s in shares]
+    >>> isinstance(remote[0], Member), isinstance(shares[0], Member)
+    (True, True)
+    >>> dec = ThresholdDecryptor(ver, remote, parallel=False)
+    >>> [m for m, proof in dec.decrypt_with_proofs([pub.encrypt(3)], [b"c"])]
+    [3]
+    """
 
     @property
     def member(self) -> int: ...
@@ -79,7 +100,18 @@ class Member(Protocol):
 def make_request(
     verification: VerificationKeys, ciphertexts: Sequence[int], contexts: Sequence[bytes]
 ) -> bytes:
-    """Serialize a request to decrypt ``ciphertexts`` (raw ints) under ``contexts``."""
+    """Serialize a request to decrypt ``ciphertexts`` (raw ints) under ``contexts``.
+
+    >>> from n3crypto import envelope
+    >>> from n3crypto.sharing.committee import make_request, parse_response
+    >>> from n3crypto.sharing.threshold_paillier import ThresholdPaillier
+    >>> pub, shares, ver = ThresholdPaillier.deal(512, 3, 2, allow_insecure_size=True)
+    >>> request = make_request(ver, [pub.encrypt(4).ciphertext()], [b"relay-a"])
+    >>> envelope.peek_kind(request)
+    'threshold-paillier-request'
+    >>> parse_response(shares[2].respond(request))            # member 3's answer
+    (3, [<PartialDecryption member=3 +witness>])
+    """
     check_type(verification, VerificationKeys, "verification")
     cts, ctxs = _requested(ciphertexts, contexts)
     body = _codec.fields(
@@ -113,7 +145,24 @@ def _parse_request(verification: VerificationKeys, request: bytes) -> tuple[list
 
 
 def answer_request(share: KeyShare, request: bytes) -> bytes:
-    """A member's answer: one partial decryption (with witness) per ciphertext."""
+    """A member's answer: one partial decryption (with witness) per ciphertext.
+
+    :meth:`KeyShare.respond <.threshold_paillier.KeyShare.respond>` calls
+    this.
+
+    >>> from n3crypto import envelope
+    >>> from n3crypto.sharing.committee import answer_request, make_request
+    >>> from n3crypto.sharing.threshold_paillier import ThresholdPaillier
+    >>> pub, shares, ver = ThresholdPaillier.deal(512, 3, 2, allow_insecure_size=True)
+    >>> request = make_request(ver, [pub.encrypt(4).ciphertext()], [b"relay-a"])
+    >>> envelope.peek_kind(answer_request(shares[0], request))
+    'threshold-paillier-response'
+    >>> _, other, other_ver = ThresholdPaillier.deal(512, 3, 2, allow_insecure_size=True)
+    >>> answer_request(other[0], request)
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.InvalidKey: request is for a different committee key
+    """
     check_type(share, KeyShare, "share")
     cts, ctxs = _parse_request(share.verification, request)
     parts = [
@@ -125,7 +174,20 @@ def answer_request(share: KeyShare, request: bytes) -> bytes:
 
 
 def parse_response(response: bytes) -> tuple[int, list[PartialDecryption]]:
-    """``(member, partials)`` from a response; raises on malformed bytes."""
+    """``(member, partials)`` from a response; raises on malformed bytes.
+
+    >>> from n3crypto.sharing.committee import make_request, parse_response
+    >>> from n3crypto.sharing.threshold_paillier import ThresholdPaillier
+    >>> pub, shares, ver = ThresholdPaillier.deal(512, 3, 2, allow_insecure_size=True)
+    >>> c = pub.encrypt(4).ciphertext()
+    >>> member, partials = parse_response(shares[1].respond(make_request(ver, [c], [b"x"])))
+    >>> member, partials[0].verify(ver, c, b"x")
+    (2, None)
+    >>> parse_response(b"garbage")
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.InvalidEncoding: not an n3crypto envelope (bad magic)
+    """
     r = _codec.open_envelope(response, "threshold-paillier-response")
     member, parts = r.uint(), r.seq()
     r.done()
@@ -157,6 +219,19 @@ class ThresholdDecryptor:
     built from the committee's witness ``ρ``, so published tallies verify
     exactly as with a single key. ``invalid_members`` lists every member
     named as faulty by the last call (malformed, unanswered or failed proofs).
+
+    >>> from n3crypto.sharing.committee import ThresholdDecryptor
+    >>> from n3crypto.sharing.threshold_paillier import ThresholdPaillier
+    >>> pub, shares, ver = ThresholdPaillier.deal(512, 3, 2, allow_insecure_size=True)
+    >>> dec = ThresholdDecryptor(ver, shares)        # in-process members
+    >>> c = pub.encrypt(12)
+    >>> [(m, proof)] = dec.decrypt_with_proofs([c], [b"relay-a"])
+    >>> m, proof.verify(pub, c, m, b"relay-a"), dec.invalid_members
+    (12, None, ())
+    >>> ThresholdDecryptor(ver, shares[:1])
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.InsufficientShares: 1 members cannot meet threshold 2
     """
 
     def __init__(
@@ -282,7 +357,12 @@ def _member_main(conn: Any, share_blob: bytes, fault: str | None, insecure: bool
 
 class ProcessMember:
     """The parent's handle on a member process: ``respond`` sends the request
-    bytes down a pipe and waits (at most ``timeout`` seconds) for bytes back."""
+    bytes down a pipe and waits (at most ``timeout`` seconds) for bytes back.
+
+    Made by :class:`Committee` (see its example); a member that does not
+    answer in time raises :class:`TimeoutError`, which
+    :class:`ThresholdDecryptor` counts as a faulty member.
+    """
 
     def __init__(self, member: int, conn: Any, process: Any, timeout: float) -> None:
         self._member = member
@@ -321,6 +401,21 @@ class Committee:
     ``faults`` maps a member index to one of :data:`FAULTS` (a simulation
     hook: that member misbehaves). Use as a context manager; ``members`` are
     :class:`ProcessMember` handles for :class:`ThresholdDecryptor`.
+
+    Processes start with ``spawn`` by default (about half a second for a
+    committee); the example uses ``fork`` to start in milliseconds.
+
+    >>> from n3crypto.sharing.committee import Committee, ThresholdDecryptor
+    >>> from n3crypto.sharing.threshold_paillier import ThresholdPaillier
+    >>> pub, shares, ver = ThresholdPaillier.deal(512, 3, 2, allow_insecure_size=True)
+    >>> blobs = [s.to_bytes() for s in shares]        # each process gets only its share
+    >>> with Committee(blobs, faults={3: "bad-proof"}, allow_insecure_size=True,
+    ...                timeout=10, start_method="fork") as committee:
+    ...     print([m.member for m in committee.members])
+    ...     dec = ThresholdDecryptor(ver, committee.members)
+    ...     print(dec.decrypt_with_proofs([pub.encrypt(9)], [b"c"]), dec.invalid_members)
+    [1, 2, 3]
+    [(9, <DecryptionProof>)] (3,)
     """
 
     def __init__(

@@ -70,6 +70,18 @@ class Share:
     or ``"prime"`` (``value`` is an int mod ``modulus``). ``secret_id`` names
     the dealing; ``blinding`` is the second value of a Pedersen share.
     ``==`` compares encodings in constant time; ``repr`` hides the value.
+
+    >>> from n3crypto.sharing.shamir import Share, split
+    >>> shares = split(b"key", 3, 2)
+    >>> shares[0]  # doctest: +ELLIPSIS
+    Share(gf256, index=1, threshold=2, id=...…, value=<redacted>)
+    >>> s = shares[2]
+    >>> s.scheme, s.index, s.threshold, len(s.value), s.secret_id == shares[0].secret_id
+    ('gf256', 3, 2, 3, True)
+    >>> Share.from_bytes(s.to_bytes()) == s, Share.from_json(s.to_json()) == s
+    (True, True)
+    >>> split(123, 3, 2, modulus=2**127 - 1)[0].modulus == 2**127 - 1   # prime field
+    True
     """
 
     scheme: str
@@ -321,6 +333,19 @@ def check_shares(shares: Iterable[Share]) -> list[Share]:
     Raises :class:`~n3crypto.errors.N3ValueError` for mixed dealings or
     duplicate indices, :class:`~n3crypto.errors.InsufficientShares` for fewer
     than the threshold.
+
+    >>> from n3crypto.sharing.shamir import check_shares, split
+    >>> shares = split(b"key", 3, 2)
+    >>> [s.index for s in check_shares([shares[2], shares[0]])]
+    [1, 3]
+    >>> check_shares([shares[0], split(b"key", 3, 2)[1]])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.N3ValueError: shares belong to different secrets (...)
+    >>> check_shares(shares[:1])
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.InsufficientShares: need 2 shares of this secret, got 1
     """
     out: list[Share] = check_iterable(shares, "shares")
     if not out:

@@ -125,7 +125,18 @@ def _is_int(x: object) -> bool:
 class VerificationKeys:
     """What the dealer publishes: the public key, ``ℓ``, ``t``, ``Δ = ℓ!``,
     ``v`` and ``v_i = v^{Δ·s_i} mod n²``, and for witnesses ``w`` and
-    ``w_i = w^{Δ·k_i} mod n``."""
+    ``w_i = w^{Δ·k_i} mod n``.
+
+    >>> from n3crypto.sharing.threshold_paillier import ThresholdPaillier, VerificationKeys
+    >>> pub, shares, ver = ThresholdPaillier.deal(512, 5, 3, allow_insecure_size=True)
+    >>> ver  # doctest: +ELLIPSIS
+    <VerificationKeys 3-of-5 n=512 bits ...>
+    >>> ver.members, ver.threshold, ver.delta, ver.public_key == pub
+    (5, 3, 120, True)
+    >>> published = ver.to_json()
+    >>> VerificationKeys.from_json(published, allow_insecure_size=True) == ver
+    True
+    """
 
     __slots__ = (
         "_tables",
@@ -432,7 +443,21 @@ def _check_batch(
 class PartialDecryption:
     """Member ``member``'s share of decrypting one ciphertext: ``value =
     c^{2Δ·s_i} mod n²`` with ``proof = (a, b, z)``; optionally the witness
-    part (``witness = (value, a, b, z)`` mod n) used by rating tallies."""
+    part (``witness = (value, a, b, z)`` mod n) used by rating tallies.
+
+    >>> from n3crypto.sharing.threshold_paillier import PartialDecryption, ThresholdPaillier
+    >>> pub, shares, ver = ThresholdPaillier.deal(512, 3, 2, allow_insecure_size=True)
+    >>> c = pub.encrypt(7)
+    >>> part = shares[0].partial_decrypt(c, b"round 1")
+    >>> part, shares[0].partial_decrypt(c, b"round 1", witness=True)
+    (<PartialDecryption member=1>, <PartialDecryption member=1 +witness>)
+    >>> received = PartialDecryption.from_bytes(part.to_bytes())
+    >>> received.verify(ver, c, b"round 1")                   # returns None
+    >>> received.verify(ver, pub.encrypt(7), b"round 1")      # another ciphertext
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.ProofError: partial decryption of member 1 is invalid
+    """
 
     __slots__ = ("member", "proof", "value", "witness")
 
@@ -577,7 +602,17 @@ def verify_partial(
     partial: PartialDecryption,
     context: bytes = b"",
 ) -> None:
-    """Function form of :meth:`PartialDecryption.verify`."""
+    """Function form of :meth:`PartialDecryption.verify`.
+
+    >>> from n3crypto.sharing.threshold_paillier import ThresholdPaillier, verify_partial
+    >>> pub, shares, ver = ThresholdPaillier.deal(512, 3, 2, allow_insecure_size=True)
+    >>> c = pub.encrypt(7)
+    >>> verify_partial(ver, c, shares[1].partial_decrypt(c, b"tally"), b"tally")
+    >>> verify_partial(ver, c, shares[1].partial_decrypt(c, b"tally"), b"other context")
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.ProofError: partial decryption of member 2 is invalid
+    """
     if not isinstance(partial, PartialDecryption):
         raise errors.N3TypeError("expected a PartialDecryption")
     partial.verify(verification, ciphertext, context)
@@ -605,7 +640,20 @@ def _ct(ver: VerificationKeys, ciphertext: EncryptedNumber | int) -> int:
 class KeyShare:
     """Member ``member``'s secret: ``s_i`` (decryption) and ``k_i`` (witness),
     with the public :class:`VerificationKeys`. Not picklable; serialize with
-    :meth:`to_bytes` only to hand it to its member over a private channel."""
+    :meth:`to_bytes` only to hand it to its member over a private channel.
+
+    >>> from n3crypto.sharing.threshold_paillier import KeyShare, ThresholdPaillier
+    >>> pub, shares, ver = ThresholdPaillier.deal(512, 3, 2, allow_insecure_size=True)
+    >>> blob = shares[1].to_bytes()                  # sent to member 2 privately
+    >>> mine = KeyShare.from_bytes(blob, allow_insecure_size=True)
+    >>> mine.check()                                 # matches the published keys
+    >>> mine  # doctest: +ELLIPSIS
+    <KeyShare member=2 of <VerificationKeys 2-of-3 n=512 bits ...>>
+    >>> mine.threshold, mine.public_key == pub
+    (2, True)
+    >>> mine.partial_decrypt(pub.encrypt(5), b"tally 1").member
+    2
+    """
 
     __slots__ = ("_k", "_s", "member", "verification")
 
@@ -796,7 +844,26 @@ def combine_partials(
 
     For an ``int`` ciphertext the result is the residue ``m ∈ [0, n)``; for
     an :class:`~n3crypto.paillier.EncryptedNumber` of exponent ≥ 0 it is the
-    signed integer it encodes.
+    signed integer it encodes. The result is a :class:`Plaintext`: an ``int``
+    that also names ``invalid_members`` and ``used_members``.
+
+    >>> from n3crypto.sharing.threshold_paillier import (CheatingMembers, PartialDecryption,
+    ...                                                  ThresholdPaillier, combine_partials)
+    >>> pub, shares, ver = ThresholdPaillier.deal(512, 5, 3, allow_insecure_size=True)
+    >>> c = pub.encrypt(-25)
+    >>> parts = [s.partial_decrypt(c, b"tally") for s in shares[:4]]
+    >>> a, b, z = parts[1].proof
+    >>> parts[1] = PartialDecryption(2, parts[1].value, (a, b, z + 1))     # member 2 cheats
+    >>> m = combine_partials(pub, ver, c, parts, b"tally")
+    >>> m, m.invalid_members, m.used_members
+    (-25, (2,), (1, 3, 4))
+    >>> combine_partials(pub, ver, c.ciphertext(), parts, b"tally") == pub.n - 25   # residue
+    True
+    >>> try:
+    ...     combine_partials(pub, ver, c, parts[:3], b"tally")
+    ... except CheatingMembers as exc:
+    ...     print(exc, exc.invalid_members)
+    only 2 valid partial decryptions, 3 needed; invalid: [2] (2,)
     """
     if not isinstance(verification, VerificationKeys):
         raise errors.N3TypeError("verification must be VerificationKeys")
@@ -837,7 +904,21 @@ def combine_witness(
     context: bytes = b"",
 ) -> tuple[int, tuple[int, ...]]:
     """``(ρ, invalid_members)``: the n-th root of ``c·(1+n)^{−m}`` from the
-    witness parts of ``t`` valid partials (for an ordinary decryption proof)."""
+    witness parts of ``t`` valid partials (for an ordinary decryption proof).
+
+    :class:`~n3crypto.sharing.committee.ThresholdDecryptor` does this for
+    rating tallies.
+
+    >>> from n3crypto.sharing.threshold_paillier import (ThresholdPaillier, combine_partials,
+    ...                                                  combine_witness)
+    >>> pub, shares, ver = ThresholdPaillier.deal(512, 3, 2, allow_insecure_size=True)
+    >>> c = pub.encrypt(9).ciphertext()
+    >>> parts = [s.partial_decrypt(c, b"tally", witness=True) for s in shares[:2]]
+    >>> m = combine_partials(pub, ver, c, parts, b"tally")
+    >>> rho, invalid = combine_witness(ver, c, parts, m, b"tally")
+    >>> pow(rho, pub.n, pub.nsquare) == c * pub.raw_gm(-m) % pub.nsquare, invalid
+    (True, ())
+    """
     ver = verification
     ctx = _ctx(context)
     c = _ct(ver, ciphertext)
@@ -891,6 +972,23 @@ class ThresholdPaillier:
 
     The dealer sees the whole key and must erase it after dealing; see
     docs/sharing.md for the model and what a dishonest dealer can do.
+
+    >>> from n3crypto.paillier import generate_keypair
+    >>> from n3crypto.sharing.threshold_paillier import ThresholdPaillier, combine_partials
+    >>> pub, shares, ver = ThresholdPaillier.deal(512, 5, 3, allow_insecure_size=True)
+    >>> len(shares), [s.member for s in shares], ver.threshold
+    (5, [1, 2, 3, 4, 5], 3)
+    >>> c = pub.encrypt(1234)
+    >>> combine_partials(pub, ver, c, [s.partial_decrypt(c) for s in shares[2:]])
+    1234
+    >>> old_pub, old_priv = generate_keypair(512, allow_insecure_size=True)  # safe primes
+    >>> pub2, shares2, ver2 = ThresholdPaillier.deal_from_key(old_priv, 3, 2)
+    >>> pub2 == old_pub                              # same key, now shared 2-of-3
+    True
+    >>> ThresholdPaillier.deal(1024, 3, 2)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.InvalidKey: 1024-bit keys are insecure; pass allow_insecure_size=True ...
     """
 
     @staticmethod
@@ -1005,6 +1103,17 @@ def rebuild_private_key(key_shares: Iterable[KeyShare]) -> PaillierPrivateKey:
 
     Each share is checked against the verification keys first; bad shares
     raise :class:`CheatingMembers` naming them.
+
+    >>> import warnings
+    >>> from n3crypto.sharing.threshold_paillier import ThresholdPaillier, rebuild_private_key
+    >>> pub, shares, ver = ThresholdPaillier.deal(512, 3, 2, allow_insecure_size=True)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     priv = rebuild_private_key(shares[1:])
+    >>> [w.category.__name__ for w in caught]
+    ['KeyRebuildWarning']
+    >>> priv.public_key == pub, priv.decrypt(pub.encrypt(77))
+    (True, 77)
     """
     got = check_iterable(key_shares, "key_shares")
     if not got or not all(isinstance(s, KeyShare) for s in got):

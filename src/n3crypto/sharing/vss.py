@@ -63,7 +63,27 @@ _H_TABLE = PEDERSEN_H.precompute()
 @dataclass(frozen=True, slots=True)
 class Commitments:
     """Public commitments to a dealing's polynomial(s): ``scheme`` is
-    ``"feldman"`` or ``"pedersen"``; ``points[j]`` commits to coefficient j."""
+    ``"feldman"`` or ``"pedersen"``; ``points[j]`` commits to coefficient j.
+
+    The dealer broadcasts them; each holder checks its own share.
+
+    >>> import dataclasses
+    >>> from n3crypto.group import Point, Scalar
+    >>> from n3crypto.sharing.vss import Commitments, feldman_deal
+    >>> shares, comm = feldman_deal(42, 4, 2)
+    >>> comm.scheme, comm.threshold, comm.public_key == Scalar.from_int(42) * Point.base()
+    ('feldman', 2, True)
+    >>> received = Commitments.from_bytes(comm.to_bytes())
+    >>> received.verify(shares[1])                            # returns None
+    >>> s = shares[1]
+    >>> forged = dataclasses.replace(s, value=(int(s.value) + 1) % s.modulus)
+    >>> received.verify(forged)
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.ProofError: share 2 does not match the commitments
+    >>> received.verify_all([shares[0], forged, shares[2]])   # indices of bad shares
+    [2]
+    """
 
     scheme: str
     secret_id: bytes
@@ -357,6 +377,19 @@ def refresh_apply(
     derived from the old one and all update commitments, so every holder who
     saw the same broadcast gets the same id and commitments; old shares no
     longer combine with new ones.
+
+    >>> from n3crypto.sharing.vss import feldman_deal, refresh_apply, refresh_deal
+    >>> shares, comm = feldman_deal(42, 3, 2)
+    >>> contribs = [refresh_deal(comm, [1, 2, 3]) for _ in range(2)]   # by two holders
+    >>> mine = [(updates[0], c) for updates, c in contribs]              # holder 1's part
+    >>> new_share, new_comm = refresh_apply(shares[0], comm, mine)
+    >>> new_comm.verify(new_share), new_comm.public_key == comm.public_key
+    (None, True)
+    >>> wrong = [mine[0], (contribs[1][0][1], contribs[1][1])]          # holder 2's share
+    >>> refresh_apply(shares[0], comm, wrong)
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.ProofError: contribution 1 is for holder 2
     """
     check_type(commitments, Commitments, "commitments")
     commitments.verify(share)
