@@ -20,6 +20,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from n3crypto import errors
+from n3crypto._check import (
+    check_bytes,
+    check_callable,
+    check_int,
+    check_iterable,
+    check_real,
+    check_str,
+    check_type,
+)
 from n3crypto.signcryption import PublicKey, UserKey
 from n3crypto.verification.blame import BlameLedger
 from n3crypto.verification.protocol import (
@@ -28,6 +37,7 @@ from n3crypto.verification.protocol import (
     ReceiveSession,
     TransferFailed,
     TransferReport,
+    _check_km,
     decode_ack,
     encode_ack,
     parse_fragment,
@@ -44,6 +54,37 @@ class Recipient:
 
     address: str
     public: PublicKey
+
+    def __post_init__(self) -> None:
+        check_str(self.address, "recipient address")
+        if not self.address:
+            raise errors.N3ValueError("recipient address must not be empty")
+        check_type(self.public, PublicKey, "recipient public key")
+
+
+_TRANSPORT_METHODS = (
+    "relays",
+    "payload_bytes",
+    "reply_block",
+    "send",
+    "reply",
+    "discard_block",
+    "settle",
+)
+
+
+def _check_transport(transport: object) -> Transport:
+    missing = [m for m in _TRANSPORT_METHODS if not callable(getattr(transport, m, None))]
+    if missing:
+        raise errors.N3TypeError(
+            f"transport must provide {', '.join(_TRANSPORT_METHODS)} "
+            f"({type(transport).__name__} lacks {', '.join(missing)})"
+        )
+    return transport  # type: ignore[return-value]
+
+
+def _check_key(key: object) -> UserKey:
+    return check_type(key, UserKey, "key")
 
 
 @dataclass
@@ -125,8 +166,8 @@ class Sender:
     """A user's sending side on one transport: owns ``transport.on_reply``."""
 
     def __init__(self, transport: Transport, key: UserKey) -> None:
-        self.transport = transport
-        self.key = key
+        self.transport = _check_transport(transport)
+        self.key = _check_key(key)
         self._pending: dict[bytes, _Pending] = {}
         self._by_block: dict[bytes, bytes] = {}
         transport.on_reply = self._on_reply
@@ -166,8 +207,23 @@ class Sender:
         on_attempt: Callable[[Attempt], None] | None = None,
     ) -> TransferOutcome:
         """See :func:`send_verified`."""
-        if max_attempts < 1 or hops < 1 or reply_blocks < 1:
-            raise errors.N3ValueError("max_attempts, hops and reply_blocks must be ≥ 1")
+        data = check_bytes(data, "data")
+        check_type(recipient, Recipient, "recipient")
+        _check_km(k, m)
+        check_int(hops, "hops", 1, 64)
+        check_int(max_attempts, "max_attempts", 1, 1000)
+        check_int(reply_blocks, "reply_blocks", 1, 255)
+        check_real(ack_timeout, "ack_timeout", 0.0, 86400.0)
+        check_real(ack_grace, "ack_grace", 0.0, 86400.0)
+        if ledger is not None:
+            check_type(ledger, BlameLedger, "ledger")
+        if rng is not None:
+            check_type(rng, random.Random, "rng")
+        avoid = [check_str(r, "avoid entry") for r in check_iterable(avoid, "avoid")]
+        if weights is not None and not isinstance(weights, dict):
+            raise errors.N3TypeError(f"weights must be a dict, not {type(weights).__name__}")
+        if on_attempt is not None:
+            check_callable(on_attempt, "on_attempt")
         rng = rng if rng is not None else random.SystemRandom()
         t = self.transport
         instant = isinstance(t, LocalTransport)
@@ -306,6 +362,7 @@ async def send_verified(
     ``on_attempt`` sees every attempt. ``rng`` chooses paths (default: the
     OS's randomness).
     """
+    check_type(sender, Sender, "sender")
     return await sender.send(
         data,
         recipient,
@@ -346,10 +403,16 @@ class Receiver:
         keep: int = 1000,
         max_open: int = 4096,
     ) -> None:
-        self.transport = transport
-        self.key = key
-        self.linger = linger
-        self.ack_copies = ack_copies
+        self.transport = _check_transport(transport)
+        self.key = _check_key(key)
+        self.linger = check_real(linger, "linger", 0.0, 86400.0)
+        self.ack_copies = check_int(ack_copies, "ack_copies", 0, 255)
+        if on_transfer is not None:
+            check_callable(on_transfer, "on_transfer")
+        if issuer is not None:
+            check_callable(issuer, "issuer")
+        check_int(keep, "keep", 1, 1 << 24)
+        check_int(max_open, "max_open", 1, 1 << 24)
         self.on_transfer = on_transfer
         self.issuer = issuer
         self.delivered: list[tuple[bytes, TransferReport]] = []
