@@ -1991,6 +1991,13 @@ def _check(call: Call) -> None:
     assert got or call.name not in KNOWN, f"{call.name} is clean now: remove it from KNOWN"
 
 
+@pytest.fixture(autouse=True)
+def _in_a_scratch_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hostile str arguments such as "x" reach path parameters (SQLite stores):
+    whatever they create lands in a temporary directory, not the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.mark.parametrize("call", CALLS, ids=lambda c: c.name)
 def test_valid_call_succeeds(call: Call) -> None:
     fn, args, kwargs = call.make()
