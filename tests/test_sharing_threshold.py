@@ -277,6 +277,18 @@ def test_threshold_decryptor_names_cheater(fault: str) -> None:
     assert 4 in info.value.invalid_members and too_few.invalid_members == (4,)
 
 
+def test_decryptor_error_message_names_every_invalid_member() -> None:
+    # An unreadable answer never reaches combine_partials; the error must still
+    # name its member in the message, as in invalid_members.
+    dec = ThresholdDecryptor(VER, [_Faulty(SHARES[3], "garbage"), SHARES[0], SHARES[1]])
+    with pytest.raises(CheatingMembers) as info:
+        dec.decrypt_with_proofs([PUB.encrypt(5)], [b""])
+    assert info.value.invalid_members == (4,) and dec.invalid_members == (4,)
+    assert str(info.value) == (
+        "decryption failed: only 2 valid partial decryptions, 3 needed; invalid: [4]"
+    )
+
+
 def test_witness_cheater_named() -> None:
     c = PUB.encrypt(12)
     parts = [s.partial_decrypt(c, b"", witness=True) for s in SHARES]

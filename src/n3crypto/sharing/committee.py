@@ -312,8 +312,15 @@ class ThresholdDecryptor:
                 try:
                     m = combine_partials(pk, ver, c, partials, ctx)
                 except CheatingMembers as exc:
+                    # Name every faulty member, not only those whose partials
+                    # reached combine_partials (unreadable and silent ones did not).
                     invalid.update(exc.invalid_members)
-                    raise CheatingMembers(f"decryption failed: {exc}", sorted(invalid)) from None
+                    valid = len({p.member for p in partials} - set(exc.invalid_members))
+                    raise CheatingMembers(
+                        f"decryption failed: only {valid} valid partial decryptions, "
+                        f"{ver.threshold} needed; invalid: {sorted(invalid)}",
+                        sorted(invalid),
+                    ) from None
                 invalid.update(m.invalid_members)
                 rho, bad_w = combine_witness(
                     ver, c, [p for p in partials if p.member not in invalid], int(m), ctx
