@@ -125,7 +125,10 @@ REASONS: Final[tuple[str, ...]] = (
 
 class PacketRejected(errors.PacketError):
     """A packet was dropped; :attr:`reason` (one of :data:`REASONS`) says at
-    which step, for counters. Relays never send it back to anyone."""
+    which step, for counters. Relays never send it back to anyone.
+
+    See :func:`process` for an example.
+    """
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
@@ -271,7 +274,34 @@ class RelayDescriptor:
 
 @runtime_checkable
 class ReplayCache(Protocol):
-    """Where a relay remembers the replay tags of one key epoch."""
+    """Where a relay remembers the replay tags of one key epoch.
+
+    :class:`MemoryReplayCache` is one; anything with ``check_and_insert``
+    will do (checked structurally), e.g. one that persists tags.
+
+    >>> class Counting:
+    ...     def __init__(self):
+    ...         self.tags, self.refused = set(), 0
+    ...     def check_and_insert(self, tag):
+    ...         if tag in self.tags:
+    ...             self.refused += 1
+    ...             return False
+    ...         self.tags.add(tag)
+    ...         return True
+    >>> cache = Counting()
+    >>> isinstance(cache, ReplayCache)
+    True
+    >>> relay = RelayKey.generate("127.1.0.1:9000", replay_cache=cache)
+    >>> packet = create_packet([relay.descriptor], b"once", body_bytes=64)
+    >>> process(relay, packet).payload
+    b'once'
+    >>> process(relay, packet)
+    Traceback (most recent call last):
+    ...
+    n3crypto.onion.packet.PacketRejected: replayed packet
+    >>> len(cache.tags), cache.refused
+    (1, 1)
+    """
 
     def check_and_insert(self, tag: bytes) -> bool:
         """Atomically: True and remember ``tag`` if it is new, else False."""
@@ -652,6 +682,16 @@ def create_packet(
     path length (at most :data:`MAX_HOPS`) or message length (at most
     :func:`message_capacity` ``(body_bytes)``). A :class:`KeyTableCache`
     makes creation faster for a sender that uses the same relays often.
+
+    >>> relays = [RelayKey.generate(f"127.{i}.0.1:9000") for i in (1, 2, 3)]
+    >>> path = [r.descriptor for r in relays]
+    >>> p = create_packet(path, b"hello", body_bytes=256)
+    >>> p, len(p) == packet_bytes(256) == len(create_packet(path[:1], b"", body_bytes=256))
+    (Packet(<574 bytes>, epoch=0), True)
+    >>> create_packet(path, b"x" * 300, body_bytes=256)
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.N3ValueError: message of 300 bytes exceeds the capacity 238 of a 256-byte body
     """
     hops = _check_path(path)
     message = _bytes_arg(message, "message")
@@ -676,6 +716,28 @@ def process(
     decrypt β → blind α → peel the body. Raises :class:`PacketRejected`
     (a :class:`~n3crypto.errors.PacketError`) naming the failed step.
     ``replay_cache`` defaults to the key's own.
+
+    Returns :class:`Forward` (``next_hop``, ``packet``) at a middle hop and
+    :class:`Deliver` (``payload``, ``surb_id``, ``is_reply``) at the last.
+
+    >>> first, last = RelayKey.generate("127.1.0.1:9000"), RelayKey.generate("127.2.0.1:9000")
+    >>> packet = create_packet([first.descriptor, last.descriptor], b"hello", body_bytes=256)
+    >>> hop = process(first, packet)
+    >>> hop, hop.next_hop
+    (Forward(next_hop='127.2.0.1:9000', packet=<574 bytes>), '127.2.0.1:9000')
+    >>> done = process(last, hop.packet)
+    >>> done, done.payload, done.is_reply
+    (Deliver(payload=<5 bytes>, surb_id=None), b'hello', False)
+    >>> try:
+    ...     process(first, packet)                 # the same packet again
+    ... except PacketRejected as exc:
+    ...     print(exc.reason, "-", exc)
+    replay - replayed packet
+    >>> try:
+    ...     process(last, packet)                  # not addressed to this relay
+    ... except PacketRejected as exc:
+    ...     print(exc.reason, "-", exc)
+    mac - header MAC check failed
     """
     if not isinstance(relay_key, RelayKey):
         raise errors.N3TypeError("relay_key must be a RelayKey")
@@ -754,6 +816,14 @@ class Surb:
 
     It names the first hop and carries a ready header plus the key that
     encrypts the reply body; it reveals nothing else about the path.
+
+    >>> relay, me = RelayKey.generate("127.1.0.1:9000"), RelayKey.generate("127.9.0.1:9000")
+    >>> surb, secret = create_surb([relay.descriptor, me.descriptor], body_bytes=256)
+    >>> surb
+    Surb(first_hop='127.1.0.1:9000', <secret>)
+    >>> sent = bytes(surb)                              # travels inside a message
+    >>> Surb.from_bytes(sent) == surb, surb.body_bytes
+    (True, 256)
     """
 
     first_hop: str
@@ -800,7 +870,16 @@ class Surb:
 
 @dataclass(frozen=True, slots=True)
 class SurbSecret:
-    """What the creator of a SURB keeps to open the reply (secret)."""
+    """What the creator of a SURB keeps to open the reply (secret).
+
+    >>> me = RelayKey.generate("127.9.0.1:9000")
+    >>> surb, secret = create_surb([me.descriptor], body_bytes=256)
+    >>> secret  # doctest: +ELLIPSIS
+    SurbSecret(surb_id=..., hops=1, <secret>)
+    >>> kept = SurbSecret.from_private_bytes(secret.private_bytes())   # store it privately
+    >>> open_reply(kept, process(me, use_surb(surb, b"ok")[1]))
+    b'ok'
+    """
 
     surb_id: bytes
     key: bytes
@@ -885,6 +964,19 @@ def use_surb(surb: Surb, message: bytes) -> tuple[str, Packet]:
 
     A SURB works once: the relays' replay caches drop a second packet
     built on the same header.
+
+    >>> relay, me = RelayKey.generate("127.1.0.1:9000"), RelayKey.generate("127.9.0.1:9000")
+    >>> surb, secret = create_surb([relay.descriptor, me.descriptor], body_bytes=256)
+    >>> first_hop, packet = use_surb(surb, b"re: hello")        # by whoever got the SURB
+    >>> first_hop, packet
+    ('127.1.0.1:9000', Packet(<574 bytes>, epoch=0))
+    >>> delivered = process(me, process(relay, packet).packet)
+    >>> delivered.is_reply, open_reply(secret, delivered)
+    (True, b're: hello')
+    >>> process(relay, use_surb(surb, b"again")[1])
+    Traceback (most recent call last):
+    ...
+    n3crypto.onion.packet.PacketRejected: replayed packet
     """
     if not isinstance(surb, Surb):
         raise errors.N3TypeError("surb must be a Surb")
@@ -895,7 +987,19 @@ def use_surb(surb: Surb, message: bytes) -> tuple[str, Packet]:
 
 def open_reply(secret: SurbSecret, delivered: Deliver | bytes) -> bytes:
     """The reply message inside what the last hop delivered; raises
-    PacketRejected if it was altered or belongs to another SURB."""
+    PacketRejected if it was altered or belongs to another SURB.
+
+    >>> me = RelayKey.generate("127.9.0.1:9000")
+    >>> surb, secret = create_surb([me.descriptor], body_bytes=256)
+    >>> delivered = process(me, use_surb(surb, b"re: hello")[1])
+    >>> open_reply(secret, delivered)
+    b're: hello'
+    >>> other_surb, other_secret = create_surb([me.descriptor], body_bytes=256)
+    >>> open_reply(other_secret, delivered)
+    Traceback (most recent call last):
+    ...
+    n3crypto.onion.packet.PacketRejected: this delivery is not a reply to this SURB
+    """
     if not isinstance(secret, SurbSecret):
         raise errors.N3TypeError("secret must be a SurbSecret")
     if isinstance(delivered, Deliver):
