@@ -497,6 +497,8 @@ def cremer_mclean_payments(
     (True, True)
     >>> r.interim_utilities[2]
     (Fraction(0, 1), Fraction(0, 1))
+    >>> r.method, r.max_extraction_error, r.max_ir_violation, r.max_ic_violation, r.lp_distance
+    ('lp', 0.0, 0.0, 0.0, None)
     >>> cremer_mclean_payments([[1, 3], [2, 5]], [[0.25, 0.25], [0.25, 0.25]])
     ... # doctest: +ELLIPSIS
     Traceback (most recent call last):

@@ -375,6 +375,8 @@ def pvcg_auction(
     ((Fraction(1, 1), Fraction(1, 1)), (Fraction(1, 1), Fraction(1, 1)), Surd(0 + 4·√2))
     >>> r.weakly_budget_balanced and r.individually_rational
     True
+    >>> r.surplus, r.budget_surplus, r.utilities, r.failed
+    (Surd(-2 + 4·√2), Surd(-2 + 4·√2), (Fraction(0, 1), Fraction(0, 1)), ())
     """
     q, g = _read_inputs(capacities, cost_types)
     a = to_fraction(alpha, "alpha")

@@ -90,6 +90,13 @@ class BlameReport:
     ``blamed`` is True when the verification put the node on a path that
     delivered a corrupted or missing shard, False when the node was on a path
     that checked out (a clean observation counts as evidence too).
+
+    >>> rep = Reputation()
+    >>> rep.apply(BlameReport("relay-4", "transfer-1", "alice", blamed=True))
+    >>> rep.apply(BlameReport("relay-4", "transfer-1", "bob", blamed=True))  # counted once
+    >>> rep.apply(BlameReport("relay-4", "transfer-2", "bob", blamed=False))
+    >>> rep.status("relay-4").blames, rep.status("relay-4").observations
+    (1, 2)
     """
 
     node: str
@@ -100,7 +107,23 @@ class BlameReport:
 
 @dataclass(frozen=True)
 class ProvenMisbehaviour:
-    """A statement signed by ``node`` itself that proves misbehaviour."""
+    """A statement signed by ``node`` itself that proves misbehaviour.
+
+    :class:`Reputation` checks it with its ``verifier`` (which raises if the
+    signature is bad) and sets the node's δ to −∞.
+
+    >>> def verifier(node, statement, signature):     # e.g. signcryption.verify
+    ...     if signature != b"valid":
+    ...         raise ValueError("bad signature")
+    >>> rep = Reputation(verifier=verifier)
+    >>> rep.apply(ProvenMisbehaviour("relay-6", b"dropped transfer 17", b"valid"))
+    >>> rep.delta("relay-6"), rep.is_blacklisted("relay-6")
+    (-inf, True)
+    >>> rep.apply(ProvenMisbehaviour("relay-7", b"dropped transfer 18", b"forged"))
+    Traceback (most recent call last):
+    ...
+    n3crypto.incentives.reputation.UnverifiedProof: misbehaviour proof for 'relay-7' does not verify
+    """
 
     node: str
     statement: bytes
@@ -112,7 +135,14 @@ Event = DeliveryReport | BlameReport | ProvenMisbehaviour
 
 @dataclass(frozen=True)
 class NodeStatus:
-    """A snapshot of a node's reputation."""
+    """A snapshot of a node's reputation, from :meth:`Reputation.status`.
+
+    >>> rep = Reputation()
+    >>> rep.apply(DeliveryReport("relay-5", delivered=False))
+    >>> rep.status("relay-5")  # doctest: +NORMALIZE_WHITESPACE
+    NodeStatus(delta=Fraction(-1, 100), blacklisted=False, reason='1 failed deliveries',
+               failures=1, observations=0, blames=0, p_value=Fraction(1, 1))
+    """
 
     delta: Fraction | float
     blacklisted: bool

@@ -85,7 +85,14 @@ class Unstake:
 
 @dataclass(frozen=True)
 class Lock:
-    """A veN3 lock; build it with :func:`lock`."""
+    """A veN3 lock; build it with :func:`lock`.
+
+    >>> lk = lock(1000, 73)
+    >>> lk, lk.ve, lk.boost, lk.apr("0.04")
+    (Lock(amount=1000, days=73), Fraction(200, 1), Fraction(23, 20), Fraction(23, 500))
+    >>> lk.unstake(10)                            # 63 days early
+    Unstake(returned=913, penalty=87)
+    """
 
     amount: int
     days: int
@@ -158,6 +165,15 @@ class Settlement:
     ``developer_pool`` is the developers' total (kept whole in ``retained`` when no
     developer is named, like the stakers' share when nobody holds veN3);
     ``shortfall`` is how far fees fell short of costs.
+
+    >>> s = settle_week(1003, 200, {"alice": 1, "bob": 2})     # no developer named
+    >>> s.staker_pool, s.stakers, s.developer_pool, s.retained
+    (602, {'alice': 201, 'bob': 401}, 201, 201)
+    >>> s.costs_paid + sum(s.stakers.values()) + sum(s.developers.values()) + s.retained
+    1003
+    >>> lean = settle_week(1000, 1200, {"alice": 1})
+    >>> lean.costs_paid, lean.shortfall, lean.stakers
+    (1000, 200, {'alice': 0})
     """
 
     fees: int
@@ -240,7 +256,13 @@ def settle_week(
 
 
 class NodeTier(enum.Enum):
-    """Node tiers by pledge; the value is the pledge as a share of circulating supply."""
+    """Node tiers by pledge; the value is the pledge as a share of circulating supply.
+
+    >>> [(t.name, str(t.value)) for t in NodeTier]
+    [('SUPER', '1/200'), ('TIER1', '1/400'), ('ORDINARY', '1/800')]
+    >>> pledge_required(NodeTier.TIER1, 10**9), tier_for_pledge(10**6, 10**9)
+    (2500000, None)
+    """
 
     SUPER = Fraction(1, 200)
     TIER1 = Fraction(1, 400)
@@ -273,7 +295,15 @@ def tier_for_pledge(pledge: int, circulating_supply: int) -> NodeTier | None:
 
 @dataclass(frozen=True)
 class TokenAllocation:
-    """One row of a token distribution table: a named share of the supply."""
+    """One row of a token distribution table: a named share of the supply.
+
+    >>> TokenAllocation("team", "0.15")
+    TokenAllocation(name='team', share=Fraction(3, 20))
+    >>> TokenAllocation("team", 2)
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.N3ValueError: share of 'team' must be in [0, 1]
+    """
 
     name: str
     share: Fraction
