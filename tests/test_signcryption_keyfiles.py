@@ -84,6 +84,28 @@ def test_tampered_encrypted_key(objs: dict[str, object]) -> None:
             kf.load_bytes(bytes(bad), passphrase=b"pw")
 
 
+@pytest.mark.parametrize(
+    ("log2_n", "r", "p"), [(22, 8, 4), (21, 1, 1), (20, 16, 1), (20, 8, 16), (9, 8, 4), (15, 0, 4)]
+)
+def test_hostile_kdf_parameters_refused_before_scrypt(
+    objs: dict[str, object], log2_n: int, r: int, p: int
+) -> None:
+    # A crafted file must not make the loader run scrypt with gigabytes of
+    # memory or minutes of work: the stored cost is checked first.
+    import time
+
+    blob = kf.dearmor(kf.armor(objs["kgc"].to_bytes(), passphrase=b"pw", kdf_log2_n=10).encode())  # type: ignore[attr-defined]
+    _, body = envelope.unpack(blob, kf.ENCRYPTED_KIND)
+    off = 1 + body[0]
+    forged = body[:off] + bytes([log2_n, r, p]) + body[off + 3 :]
+    t0 = time.perf_counter()
+    with pytest.raises(errors.InvalidEncoding, match="KDF parameters out of range"):
+        kf.load_bytes(envelope.pack(kf.ENCRYPTED_KIND, 1, forged), passphrase=b"pw")
+    assert time.perf_counter() - t0 < 0.5
+    with pytest.raises(errors.N3ValueError):
+        kf.armor(objs["kgc"].to_bytes(), passphrase=b"pw", kdf_log2_n=21)  # type: ignore[attr-defined]
+
+
 def test_corrupt_files(objs: dict[str, object]) -> None:
     good = kf.armor(bytes(objs["pub"])).encode()  # type: ignore[call-overload]
     with pytest.raises(errors.InvalidEncoding, match="no armour"):

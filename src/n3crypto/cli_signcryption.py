@@ -258,7 +258,7 @@ def register(main: click.Group) -> None:
     @click.option("--no-passphrase", is_flag=True, help="Store the private key unprotected.")
     @click.option(
         "--kdf-cost",
-        type=click.IntRange(10, 22),
+        type=click.IntRange(10, 20),  # keyfiles.KDF_LOG2_N_MIN..MAX
         default=15,
         show_default=True,
         help="scrypt cost as log2 N (r = 8, p = 4).",
@@ -440,7 +440,7 @@ def register(main: click.Group) -> None:
     @click.option("--no-passphrase", is_flag=True, help="Store the private key unprotected.")
     @click.option(
         "--kdf-cost",
-        type=click.IntRange(10, 22),
+        type=click.IntRange(10, 20),  # keyfiles.KDF_LOG2_N_MIN..MAX
         default=None,
         help="scrypt cost as log2 N [default: 15; --accept keeps the file's].",
     )

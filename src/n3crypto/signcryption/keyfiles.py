@@ -62,6 +62,13 @@ KeyObject = KGC | KGCPublic | KeyRequest | PartialKey | UserKey | PublicKey
 DEFAULT_KDF_LOG2_N: Final[int] = 15
 KDF_R: Final[int] = 8
 KDF_P: Final[int] = 4
+#: The cost range accepted: writing takes log2(N) in 10..20 (at 20, 1 GiB);
+#: reading refuses parameters asking for more than 1 GiB of memory or 2^26
+#: units of work, so a hostile file cannot make a loader exhaust the machine.
+KDF_LOG2_N_MIN: Final[int] = 10
+KDF_LOG2_N_MAX: Final[int] = 20
+_KDF_MAX_MEMORY: Final[int] = 1 << 30
+_KDF_MAX_WORK: Final[int] = 1 << 26
 ENCRYPTED_KIND: Final[str] = "clsc-encrypted-key"
 LABELS: Final[dict[str, str]] = {
     KGC.KIND: "KGC PRIVATE KEY",
@@ -90,8 +97,8 @@ def _encrypt(blob: bytes, passphrase: bytes, log2_n: int) -> bytes:
     kind = envelope.peek_kind(blob)
     if isinstance(log2_n, bool) or not isinstance(log2_n, int):
         raise errors.N3TypeError(f"kdf_log2_n must be an int, not {type(log2_n).__name__}")
-    if not 10 <= log2_n <= 22:
-        raise errors.N3ValueError("kdf_log2_n must be in 10..22")
+    if not KDF_LOG2_N_MIN <= log2_n <= KDF_LOG2_N_MAX:
+        raise errors.N3ValueError(f"kdf_log2_n must be in {KDF_LOG2_N_MIN}..{KDF_LOG2_N_MAX}")
     salt, nonce = c.random_bytes(16), c.random_bytes(24)
     raw_kind = kind.encode("ascii")
     head = bytes([len(raw_kind)]) + raw_kind + bytes([log2_n, KDF_R, KDF_P]) + salt + nonce
@@ -123,8 +130,16 @@ def _decrypt(blob: bytes, passphrase: bytes | None) -> bytes:
     n = body[0]
     off = 1 + n
     log2_n, r, p = body[off], body[off + 1], body[off + 2]
-    if not (10 <= log2_n <= 22 and 1 <= r <= 32 and 1 <= p <= 16):
-        raise errors.InvalidEncoding("encrypted key: KDF parameters out of range")
+    if not (
+        KDF_LOG2_N_MIN <= log2_n <= KDF_LOG2_N_MAX
+        and 1 <= r <= 16
+        and 1 <= p <= 16
+        and 128 * r << log2_n <= _KDF_MAX_MEMORY
+        and r * p << log2_n <= _KDF_MAX_WORK
+    ):
+        raise errors.InvalidEncoding(
+            f"encrypted key: KDF parameters out of range (log2 N = {log2_n}, r = {r}, p = {p})"
+        )
     salt = body[off + 3 : off + 19]
     nonce = body[off + 19 : off + 43]
     head = body[: off + 43]
