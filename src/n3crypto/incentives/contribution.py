@@ -131,7 +131,24 @@ def bandwidth_contribution(
 
 
 class PointMapping:
-    """How one epoch's points become tokens (decided later by holders)."""
+    """How one epoch's points become tokens (decided later by holders).
+
+    Subclass it and define ``tokens``, or pass :meth:`PointsLedger.close` a
+    plain function; :class:`LinearPointMapping` and :class:`PoolPointMapping`
+    are the two built in.
+
+    >>> import math
+    >>> from fractions import Fraction
+    >>> from n3crypto.incentives import Contribution, PointMapping, PointsLedger
+    >>> class Capped(PointMapping):
+    ...     def tokens(self, points):
+    ...         return {n: min(100, math.floor(p)) for n, p in points.items()}
+    >>> ledger = PointsLedger()
+    >>> ledger.record(1, "relay-a", Contribution(Fraction(250), False))
+    >>> ledger.record(1, "relay-b", Contribution(Fraction(40), False))
+    >>> ledger.close(1, Capped())
+    {'relay-a': 100, 'relay-b': 40}
+    """
 
     def tokens(self, points: Mapping[str, Fraction]) -> dict[str, int]:  # pragma: no cover
         raise NotImplementedError
