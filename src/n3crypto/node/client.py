@@ -86,25 +86,35 @@ class SendReport:
 class Client:
     """Send and receive over the onion network; see the module docstring.
 
-    >>> import asyncio, tempfile
-    >>> from n3crypto.node.directory import DirectoryEntry
-    >>> from n3crypto.node.relay import NodeConfig
-    >>> def node(i: int) -> Node:
-    ...     return Node(NodeConfig(host=f"127.{i}.0.1", key_dir=tempfile.mkdtemp()))
-    >>> async def demo() -> bytes:
-    ...     relay, a, b = node(241), node(242), node(243)
-    ...     for n in (relay, a, b):
-    ...         await n.start()
-    ...     entry = DirectoryEntry("r", relay.address, tuple(relay.descriptors()))
-    ...     directory = Directory(0, 0, 2**40, (entry,))
-    ...     alice, bob = Client(a, directory, hops=1), Client(b, directory, hops=1)
-    ...     await alice.send(bob.descriptor(), b"hi bob")
-    ...     got = (await bob.inbox.get()).data
-    ...     for n in (relay, a, b):
-    ...         await n.stop(drain=0.1)
-    ...     return got
-    >>> asyncio.run(demo())
-    b'hi bob'
+    Example (the client's node listens and the relays are processes, so it
+    is not run as a doctest)::
+
+        tmp = tempfile.mkdtemp()
+        relays = spawn_relays(3, tmp)  # r0, r1, r2 on 127.1.0.1 … 127.3.0.1
+        now = time.time()
+        directory = Directory(0, now - 60, now + 3600, tuple(r.entry() for r in relays))
+
+        async def chat() -> None:
+            a = Node(NodeConfig(host="127.10.0.1", key_dir=f"{tmp}/alice"))
+            b = Node(NodeConfig(host="127.11.0.1", key_dir=f"{tmp}/bob"))
+            await a.start()
+            await b.start()
+            alice, bob = Client(a, directory), Client(b, directory)
+
+            async def answer() -> None:
+                got = await bob.inbox.get()  # a Received, once per message id
+                await bob.reply(got, b"hi alice")
+
+            task = asyncio.create_task(answer())
+            report = await alice.send(bob.descriptor(), b"hi bob", want_reply=True)
+            await task
+            print(report.attempts, report.paths, report.reply)
+            # e.g. 1 [['r1', 'r0', 'r2']] b'hi alice'
+            await a.stop()
+            await b.stop()
+
+        asyncio.run(chat())
+        stop_relays(relays)
     """
 
     def __init__(

@@ -252,6 +252,13 @@ async def _main(config: NodeConfig, directory: tuple[Path, Path] | None = None) 
 
 def run(config: NodeConfig, directory: tuple[Path, Path] | None = None) -> None:
     """Run one relay until SIGTERM/SIGINT; ``directory`` = (file, authority
-    key) enables cover traffic."""
+    key) enables cover traffic.
+
+    Example (it listens and blocks until a signal, so it is not run as a
+    doctest; this is what ``n3crypto relay run --config r1.toml`` does)::
+
+        config = load_config("r1.toml")
+        run(config, load_directory_settings("r1.toml"))
+    """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     asyncio.run(_main(config, directory))

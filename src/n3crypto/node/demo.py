@@ -21,7 +21,13 @@ __all__ = ["network_demo"]
 
 def network_demo(console: Console, rng: random.Random, *, messages: int = 60) -> None:
     """Start three relay processes on loopback, send ``messages`` acknowledged
-    messages between two clients through them, and show what each relay did."""
+    messages between two clients through them, and show what each relay did.
+
+    Example (it starts relay processes and listens, so it is not run as a
+    doctest; ``n3crypto demo --chapter onion`` runs it too)::
+
+        network_demo(Console(), random.Random(1), messages=20)
+    """
     first = rng.randrange(100, 240)
     with tempfile.TemporaryDirectory(prefix="n3onion-") as tmp:
         console.print(

@@ -57,20 +57,74 @@ class DirectoryError(errors.IntegrityError):
 
 @runtime_checkable
 class Signer(Protocol):
-    """Signs the directory body (the authority's side)."""
+    """Signs the directory body (the authority's side).
+
+    Any object with a ``sign(message) -> bytes`` method will do;
+    :class:`ClscSigner` is the one to deploy.
+
+    >>> import hmac
+    >>> class MacSigner:  # a shared-key MAC, for the example only
+    ...     def sign(self, message: bytes) -> bytes:
+    ...         return hmac.digest(b"authority key", message, "sha256")
+    >>> isinstance(MacSigner(), Signer)
+    True
+    >>> blob = Directory(epoch=0, issued_at=0, valid_until=60).sign(MacSigner())
+    >>> Directory(epoch=0, issued_at=0, valid_until=60).sign(object())
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.N3TypeError: signer must have a sign method, not object
+    """
 
     def sign(self, message: bytes) -> bytes: ...
 
 
 @runtime_checkable
 class Verifier(Protocol):
-    """Checks the authority's signature; raises on failure, never returns False."""
+    """Checks the authority's signature; raises on failure, never returns False.
+
+    Whatever the verifier raises, :meth:`Directory.from_bytes` reports it as
+    a :class:`DirectoryError`.
+
+    >>> import hmac
+    >>> class MacVerifier:  # a shared-key MAC, for the example only
+    ...     def __init__(self, key: bytes) -> None:
+    ...         self.key = key
+    ...     def sign(self, message: bytes) -> bytes:
+    ...         return hmac.digest(self.key, message, "sha256")
+    ...     def verify(self, message: bytes, signature: bytes) -> None:
+    ...         if not hmac.compare_digest(self.sign(message), signature):
+    ...             raise ValueError("bad MAC")
+    >>> isinstance(MacVerifier(b"k"), Verifier)
+    True
+    >>> blob = Directory(epoch=0, issued_at=0, valid_until=60).sign(MacVerifier(b"k"))
+    >>> Directory.from_bytes(blob, MacVerifier(b"k"), now=30).epoch
+    0
+    >>> Directory.from_bytes(blob, MacVerifier(b"other key"), now=30)
+    Traceback (most recent call last):
+    ...
+    n3crypto.node.directory.DirectoryError: the directory signature does not verify
+    """
 
     def verify(self, message: bytes, signature: bytes) -> None: ...
 
 
 class ClscSigner:
-    """:class:`Signer` from a signcryption ``UserKey`` (the authority's key)."""
+    """:class:`Signer` from a signcryption ``UserKey`` (the authority's key).
+
+    >>> from n3crypto.onion import RelayKey
+    >>> from n3crypto.signcryption import KGC, UserKey
+    >>> kgc = KGC.generate()
+    >>> auth = UserKey.generate("directory-authority", kgc.public)
+    >>> auth = auth.accept_partial_key(
+    ...     kgc.issue_partial_key("directory-authority", auth.request()))
+    >>> key = RelayKey.generate("127.1.0.1:9000", epoch=0)
+    >>> entry = DirectoryEntry("r1", key.address, (key.descriptor,))
+    >>> blob = Directory(0, 0, 3600, (entry,)).sign(ClscSigner(auth))
+    >>> Directory.from_bytes(blob, ClscVerifier(auth.public), now=60).get("r1") == entry
+    True
+    >>> ClscSigner(auth)
+    ClscSigner(<secret>)
+    """
 
     def __init__(self, user_key: Any, *, context: bytes = DIRECTORY_CONTEXT) -> None:
         self._key = user_key
@@ -86,7 +140,30 @@ class ClscSigner:
 
 
 class ClscVerifier:
-    """:class:`Verifier` from a signcryption ``PublicKey`` (pinned by clients)."""
+    """:class:`Verifier` from a signcryption ``PublicKey`` (pinned by clients).
+
+    A client pins the authority's public key; a directory signed by anyone
+    else, or altered on the way, is refused:
+
+    >>> from n3crypto.signcryption import KGC, UserKey
+    >>> kgc = KGC.generate()
+    >>> def certified(name: str) -> UserKey:
+    ...     u = UserKey.generate(name, kgc.public)
+    ...     return u.accept_partial_key(kgc.issue_partial_key(name, u.request()))
+    >>> auth, mallory = certified("directory-authority"), certified("mallory")
+    >>> pinned = ClscVerifier(auth.public)
+    >>> blob = Directory(0, 0, 3600).sign(ClscSigner(auth))
+    >>> Directory.from_bytes(blob, pinned, now=60).valid_until
+    3600.0
+    >>> Directory.from_bytes(Directory(0, 0, 3600).sign(ClscSigner(mallory)), pinned, now=60)
+    Traceback (most recent call last):
+    ...
+    n3crypto.node.directory.DirectoryError: the directory signature does not verify
+    >>> Directory.from_bytes(blob[:-1] + bytes([blob[-1] ^ 1]), pinned, now=60)
+    Traceback (most recent call last):
+    ...
+    n3crypto.node.directory.DirectoryError: the directory signature does not verify
+    """
 
     def __init__(self, public_key: Any, *, context: bytes = DIRECTORY_CONTEXT) -> None:
         self._public = public_key
@@ -107,7 +184,20 @@ def _req(obj: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class DirectoryEntry:
-    """One relay as the directory announces it."""
+    """One relay as the directory announces it.
+
+    >>> from n3crypto.onion import RelayKey
+    >>> k3 = RelayKey.generate("127.1.0.1:9000", epoch=3)
+    >>> k4 = RelayKey.generate("127.1.0.1:9000", epoch=4)
+    >>> entry = DirectoryEntry("r1", "127.1.0.1:9000", (k3.descriptor, k4.descriptor),
+    ...                        bandwidth=100, family="operator-a")
+    >>> entry.descriptor(4) == k4.descriptor, entry.descriptor(5)
+    (True, None)
+    >>> sorted(entry.to_json()["keys"])
+    ['3', '4']
+    >>> DirectoryEntry.from_json(entry.to_json()) == entry
+    True
+    """
 
     relay_id: str
     address: str
@@ -180,7 +270,33 @@ class DirectoryEntry:
 
 @dataclass(frozen=True, slots=True)
 class Directory:
-    """A list of relays valid from ``issued_at`` to ``valid_until`` (clock seconds)."""
+    """A list of relays valid from ``issued_at`` to ``valid_until`` (clock seconds).
+
+    The authority signs :meth:`body`; clients check the signature over
+    those exact bytes, then the validity window (see :class:`ClscSigner`
+    for the signature scheme to deploy):
+
+    >>> import hmac
+    >>> from n3crypto.onion import RelayKey
+    >>> class MacSigner:  # a shared-key MAC, for the example only
+    ...     def sign(self, message: bytes) -> bytes:
+    ...         return hmac.digest(b"k", message, "sha256")
+    ...     def verify(self, message: bytes, signature: bytes) -> None:
+    ...         if not hmac.compare_digest(self.sign(message), signature):
+    ...             raise ValueError("bad MAC")
+    >>> keys = [RelayKey.generate(f"127.{i}.0.1:9000") for i in (1, 2)]
+    >>> entries = tuple(DirectoryEntry(f"r{i}", k.address, (k.descriptor,))
+    ...                 for i, k in zip((1, 2), keys))
+    >>> blob = Directory(epoch=0, issued_at=1000, valid_until=4600, entries=entries
+    ...                  ).sign(MacSigner())
+    >>> d = Directory.from_bytes(blob, MacSigner(), now=2000)
+    >>> d.by_address("127.2.0.1:9000").relay_id, d.get("r3")
+    ('r2', None)
+    >>> Directory.from_bytes(blob, MacSigner(), now=5000)
+    Traceback (most recent call last):
+    ...
+    n3crypto.node.directory.DirectoryError: the directory is not valid at this time
+    """
 
     epoch: int
     issued_at: float

@@ -38,7 +38,13 @@ class FrameError(errors.PacketError):
 
 
 def encode_frame(kind: int, body: bytes) -> bytes:
-    """``len ‖ kind ‖ body``."""
+    """``len ‖ kind ‖ body``.
+
+    >>> encode_frame(PACKET, b"abc").hex()
+    '0000000401616263'
+    >>> encode_frame(STATUS, b"")
+    b'\\x00\\x00\\x00\\x01\\x10'
+    """
     check_int(kind, "frame type", 0, 255)
     body = check_bytes(body, "body")
     return (len(body) + 1).to_bytes(4, "big") + bytes([kind]) + body
@@ -46,7 +52,29 @@ def encode_frame(kind: int, body: bytes) -> bytes:
 
 async def read_frame(reader: asyncio.StreamReader, max_body: int) -> tuple[int, bytes]:
     """The next ``(type, body)``; raises ``asyncio.IncompleteReadError`` at
-    end of stream and :class:`FrameError` for an empty or oversized frame."""
+    end of stream and :class:`FrameError` for an empty or oversized frame.
+
+    The length is checked before the body is read, so a frame longer than
+    ``max_body`` is refused without buffering it:
+
+    >>> import asyncio
+    >>> async def frames(data: bytes, max_body: int) -> list[tuple[int, bytes]]:
+    ...     reader = asyncio.StreamReader()
+    ...     reader.feed_data(data)
+    ...     reader.feed_eof()
+    ...     out = []
+    ...     try:
+    ...         while True:
+    ...             out.append(await read_frame(reader, max_body))
+    ...     except asyncio.IncompleteReadError:
+    ...         return out  # the end of the stream
+    >>> asyncio.run(frames(encode_frame(PACKET, b"ab") + encode_frame(STATUS, b""), 16))
+    [(1, b'ab'), (16, b'')]
+    >>> asyncio.run(frames(encode_frame(PACKET, b"x" * 17), 16))
+    Traceback (most recent call last):
+    ...
+    n3crypto.node.frames.FrameError: frame of 18 bytes refused
+    """
     check_int(max_body, "max_body", 0)
     head = await reader.readexactly(4)
     n = int.from_bytes(head, "big")

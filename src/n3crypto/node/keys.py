@@ -42,7 +42,16 @@ _NAME = re.compile(r"^sphinx-(\d{1,10})\.key$")
 
 @dataclass(frozen=True, slots=True)
 class EpochSchedule:
-    """How time maps to key epochs."""
+    """How time maps to key epochs.
+
+    >>> sched = EpochSchedule(period=600, genesis=0, overlap=60)
+    >>> sched.epoch(1250.0), sched.start(2)
+    (2, 1200)
+    >>> sched.live(1250.0)     # epoch 1 is still in its overlap window
+    [1, 2, 3]
+    >>> sched.live(1300.0)
+    [2, 3]
+    """
 
     period: float = 3600.0
     genesis: float = 0.0
@@ -76,7 +85,30 @@ class EpochSchedule:
 
 
 class KeyStore:
-    """A relay's per-epoch keys on disk, with their replay caches."""
+    """A relay's per-epoch keys on disk, with their replay caches.
+
+    Keys and replay tags survive a restart of the relay:
+
+    >>> import tempfile
+    >>> from n3crypto.onion import create_packet, process
+    >>> d, now = tempfile.mkdtemp(), lambda: 1000.0
+    >>> ks = KeyStore(d, "127.1.0.1:9000", EpochSchedule(period=600), clock=now)
+    >>> ks.refresh()
+    [1, 2]
+    >>> mine = ks.current().descriptor  # epoch 1's public key
+    >>> packet = create_packet([mine], b"hi")
+    >>> process(ks.current(), packet).payload
+    b'hi'
+    >>> ks.close()  # the relay restarts
+    >>> ks = KeyStore(d, "127.1.0.1:9000", EpochSchedule(period=600), clock=now)
+    >>> ks.refresh(), ks.get(1).descriptor == mine
+    ([1, 2], True)
+    >>> process(ks.get(1), packet)
+    Traceback (most recent call last):
+    ...
+    n3crypto.onion.packet.PacketRejected: replayed packet
+    >>> ks.close()
+    """
 
     def __init__(
         self,

@@ -114,7 +114,32 @@ def network_group(address: str, *, v4_prefix: int = 16, v6_prefix: int = 32) -> 
 
 
 class PathSelector:
-    """Chooses paths through a verified :class:`Directory`."""
+    """Chooses paths through a verified :class:`Directory`.
+
+    Four relays in four networks, two of them run by one operator family:
+
+    >>> import random
+    >>> from n3crypto.onion import RelayKey
+    >>> keys = [RelayKey.generate(f"127.{i}.0.1:9000") for i in (1, 2, 3, 4)]
+    >>> entries = tuple(DirectoryEntry(f"r{i}", k.address, (k.descriptor,),
+    ...                                family="acme" if i <= 2 else "")
+    ...                 for i, k in zip((1, 2, 3, 4), keys))
+    >>> sel = PathSelector(Directory(0, 0, 3600, entries), rng=random.Random(1))
+    >>> paths = [{e.relay_id for e in sel.select(3, epoch=0)} for _ in range(20)]
+    >>> all(len(p & {"r1", "r2"}) == 1 for p in paths)  # never both "acme" relays
+    True
+    >>> any("r4" in {e.relay_id for e in sel.select(2, epoch=0, destination="127.4.9.9:80")}
+    ...     for _ in range(20))  # never a relay in the destination's network
+    False
+    >>> [e.relay_id for e in sel.select(1, epoch=0, avoid=["r1", "r2", "r3"])]
+    ['r4']
+    >>> len(sel.select(3, epoch=0, avoid=["r4"]))  # avoid gives way, the rules do not
+    3
+    >>> sel.select(4, epoch=0)
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.UnavailableError: cannot find 4 relays in distinct networks and families
+    """
 
     def __init__(
         self,

@@ -24,7 +24,21 @@ Clock = Callable[[], float]
 
 
 class TokenBucket:
-    """``rate`` tokens per second, at most ``burst`` saved up."""
+    """``rate`` tokens per second, at most ``burst`` saved up.
+
+    The clock is injectable, so a test (or this example) needs no waiting:
+
+    >>> t = [0.0]
+    >>> bucket = TokenBucket(rate=10.0, burst=5.0, clock=lambda: t[0])
+    >>> bucket.take(5), bucket.take()
+    (True, False)
+    >>> t[0] = 0.25          # 2.5 tokens refilled
+    >>> bucket.take(2), bucket.take()
+    (True, False)
+    >>> t[0] = 100.0         # never more than the burst
+    >>> bucket.take(5), bucket.take(0.5)
+    (True, False)
+    """
 
     __slots__ = ("_clock", "_last", "_tokens", "burst", "rate")
 

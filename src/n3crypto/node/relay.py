@@ -68,7 +68,18 @@ Sleep = Callable[[float], Awaitable[None]]
 
 @dataclass
 class NodeConfig:
-    """Everything a relay needs; ``n3crypto relay run --config`` reads it from TOML."""
+    """Everything a relay needs; ``n3crypto relay run --config`` reads it from TOML
+    (:func:`n3crypto.node.daemon.load_config`).
+
+    >>> cfg = NodeConfig(host="127.1.0.1", key_dir="/var/lib/n3relay/r1", relay_id="r1",
+    ...                  mix_delay=0.05, schedule=EpochSchedule(period=600, overlap=60))
+    >>> cfg.port, str(cfg.key_dir), cfg.body_bytes, cfg.replay_batch
+    (0, '/var/lib/n3relay/r1', 2048, 1)
+    >>> NodeConfig(host="127.1.0.1", key_dir="keys", mix_delay=-1.0)
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.N3ValueError: mix_delay and cover_rate must be >= 0
+    """
 
     host: str
     key_dir: Path
@@ -255,19 +266,26 @@ class Node:
     limiter and link back-off, ``sleep`` implements mixing delays and cover
     traffic timing: all three are injectable so tests need no real waits.
 
+    :meth:`start` binds the listening socket (see its example);
+    :meth:`handle_packet` is the per-packet path without one, so a node can
+    be exercised in-process:
+
     >>> import asyncio, tempfile
     >>> from n3crypto.onion import create_packet
-    >>> async def demo() -> bytes:
-    ...     got: asyncio.Queue[Deliver] = asyncio.Queue()
-    ...     node = Node(NodeConfig(host="127.0.0.1", key_dir=tempfile.mkdtemp()),
-    ...                 on_deliver=got.put_nowait)
-    ...     await node.start()
-    ...     node.send(node.address, create_packet(node.descriptors()[-1:], b"to myself"))
-    ...     delivered = await asyncio.wait_for(got.get(), 10)
-    ...     await node.stop(drain=0.1)
-    ...     return delivered.payload
-    >>> asyncio.run(demo())
-    b'to myself'
+    >>> got: list[Deliver] = []
+    >>> node = Node(NodeConfig(host="127.1.0.1", key_dir=tempfile.mkdtemp()),
+    ...             on_deliver=got.append, clock=lambda: 1000.0)
+    >>> node.refresh_keys()  # start() does this once the port is bound
+    [0, 1]
+    >>> packet = create_packet(node.descriptors()[:1], b"to the node")
+    >>> asyncio.run(node.handle_packet(packet))
+    >>> got[0].payload
+    b'to the node'
+    >>> asyncio.run(node.handle_packet(packet))  # a replay: dropped, counted
+    >>> asyncio.run(node.handle_packet(b"junk"))  # not a packet: dropped, counted
+    >>> len(got), node.stats["dropped_replay"], node.stats["dropped_length"]
+    (1, 1, 1)
+    >>> node.keys.close()
     """
 
     def __init__(
@@ -328,7 +346,21 @@ class Node:
 
     # -- lifecycle ----------------------------------------------------------
     async def start(self) -> str:
-        """Bind, load or create the epoch keys, start background tasks; the address."""
+        """Bind, load or create the epoch keys, start background tasks; the address.
+
+        Example (it listens on a TCP port, so it is not run as a doctest)::
+
+            async def serve() -> None:
+                node = Node(NodeConfig(host="127.1.0.1", key_dir="keys"))
+                address = await node.start()  # e.g. "127.1.0.1:40123" (port 0: any)
+                print(json.dumps(node.descriptor_json()))  # for the directory authority
+                try:
+                    await asyncio.Event().wait()  # until cancelled
+                finally:
+                    await node.stop(drain=1.0)
+
+            asyncio.run(serve())
+        """
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             lambda: _FrameProtocol(self), self.config.host, self.config.port
@@ -546,7 +578,14 @@ def _is_loopback(ip: str) -> bool:
 
 
 async def query_status(address: str, *, timeout: float = 5.0) -> dict[str, int]:
-    """The counters of the relay at ``address`` (it answers loopback peers only)."""
+    """The counters of the relay at ``address`` (it answers loopback peers only).
+
+    Example (it connects to a running relay, so it is not run as a
+    doctest; ``n3crypto relay status ADDRESS`` does the same)::
+
+        stats = asyncio.run(query_status("127.1.0.1:40123"))
+        print(stats.get("received", 0), stats.get("forwarded", 0), stats.get("dropped_replay", 0))
+    """
     host, port = split_address(address)
 
     async def ask() -> dict[str, int]:

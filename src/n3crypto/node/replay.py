@@ -43,6 +43,18 @@ class SqliteReplayCache:
     ``replay_flush_interval`` seconds); a crash of the process loses the
     tags of the last uncommitted group, i.e. packets of that window could
     be replayed into the restarted relay.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "replay-7.sqlite3"
+    >>> cache = SqliteReplayCache(path, batch=100)
+    >>> [cache.check_and_insert(t) for t in (b"a" * 16, b"b" * 16, b"a" * 16)]
+    [True, True, False]
+    >>> cache.flush()  # commit the open group now
+    >>> cache.close()
+    >>> cache = SqliteReplayCache(path)
+    >>> len(cache), cache.check_and_insert(b"b" * 16)
+    (2, False)
+    >>> cache.close()
     """
 
     def __init__(self, path: str | os.PathLike[str], *, batch: int = 1) -> None:
@@ -101,7 +113,21 @@ class SqliteReplayCache:
 
 
 class ReplayStore:
-    """The per-epoch replay caches of one relay, in ``directory``."""
+    """The per-epoch replay caches of one relay, in ``directory``.
+
+    A relay drops an epoch's cache together with the epoch's key: its
+    packets cannot be processed any more, so their tags need not be kept.
+
+    >>> import tempfile
+    >>> store = ReplayStore(tempfile.mkdtemp())
+    >>> for epoch in (4, 5, 6):
+    ...     _ = store.cache(epoch).check_and_insert(b"tag-%d" % epoch)
+    >>> store.epochs_on_disk()
+    [4, 5, 6]
+    >>> store.drop_before(6), store.epochs_on_disk()
+    ([4, 5], [6])
+    >>> store.close()
+    """
 
     def __init__(self, directory: str | os.PathLike[str], *, batch: int = 1) -> None:
         check_int(batch, "batch", 1)

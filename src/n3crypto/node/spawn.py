@@ -29,7 +29,16 @@ __all__ = ["RelayProcess", "spawn_relay", "spawn_relays", "stop_relays"]
 
 @dataclass
 class RelayProcess:
-    """A running relay process and what it reported when it started."""
+    """A running relay process and what it reported when it started.
+
+    Example (it runs a relay process, so it is not run as a doctest)::
+
+        relay = spawn_relay("r1", "127.1.0.1", "/tmp/relays")
+        relay.address         # "127.1.0.1:40123": the port it bound
+        relay.info["keys"]    # {"<epoch>": "<public key hex>", ...}: its live epochs
+        entry = relay.entry(bandwidth=1000)  # a DirectoryEntry for the authority
+        counters = relay.stop()  # SIGTERM; what it printed on exit, also relay.final
+    """
 
     relay_id: str
     proc: subprocess.Popen[bytes]
@@ -159,6 +168,17 @@ def spawn_relay(
     ``<base_dir>/<relay_id>/relay.log``. ``prefix`` is prepended to the
     command, e.g. ``["ip", "netns", "exec", "ns1"]`` to run the relay in
     another network namespace.
+
+    Example (it starts a process, so it is not run as a doctest)::
+
+        relay = spawn_relay(
+            "r1", "127.1.0.1", "/tmp/relays",
+            extra="bandwidth = 1000\\n[mixing]\\ndelay = 0.01\\n",
+        )
+        try:
+            ...  # use relay.address and relay.entry()
+        finally:
+            relay.stop()
     """
     return _ready(relay_id, _launch(relay_id, host, base_dir, extra, log_path, prefix), timeout)
 
@@ -172,7 +192,18 @@ def spawn_relays(
     timeout: float = 30.0,
 ) -> list[RelayProcess]:
     """``n`` relays ``r<i>`` on ``127.<first_octet + i>.0.1``, started in
-    parallel; all or none."""
+    parallel; all or none.
+
+    Example (it starts processes, so it is not run as a doctest)::
+
+        relays = spawn_relays(3, "/tmp/relays")  # r0, r1, r2 on 127.1.0.1 … 127.3.0.1
+        now = time.time()
+        directory = Directory(0, now, now + 3600, tuple(r.entry() for r in relays))
+        try:
+            ...  # route through them with a Client
+        finally:
+            stop_relays(relays)
+    """
     procs: list[tuple[str, subprocess.Popen[bytes]]] = []
     out: list[RelayProcess] = []
     try:
@@ -191,7 +222,13 @@ def spawn_relays(
 
 
 def stop_relays(relays: list[RelayProcess], timeout: float = 10.0) -> list[dict[str, Any]]:
-    """Stop several relays at once (SIGTERM to all, then collect each)."""
+    """Stop several relays at once (SIGTERM to all, then collect each).
+
+    Example (it stops processes, so it is not run as a doctest)::
+
+        counters = stop_relays(relays)  # relays from spawn_relays
+        sum(c.get("forwarded", 0) for c in counters)
+    """
     for r in relays:
         r.terminate()
     return [r.stop(timeout) for r in relays]
