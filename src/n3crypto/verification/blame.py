@@ -132,6 +132,37 @@ class BlameLedger:
     own loss rate worth blacklisting (below it a relay is merely unreliable
     and loses δ through deductions); ``prior_b`` the Beta(1, b) prior of the
     score.
+
+    A sender whose paths through relay ``bad`` always fail, and which
+    restarts after 40 transfers:
+
+    >>> import pathlib, random, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite"
+    >>> rng, relays = random.Random(7), ["bad"] + [f"r{i}" for i in range(7)]
+    >>> ledger = BlameLedger(path)
+    >>> for t in range(40):
+    ...     paths = [rng.sample(relays, 2) for _ in range(4)]
+    ...     failed = [i for i, p in enumerate(paths) if "bad" in p]
+    ...     if ledger.record(f"t{t}", paths, failed, reporter=f"rx{t % 5}"):
+    ...         print(f"transfer {t}: blacklisted {ledger.blacklisted()}")
+    transfer 23: blacklisted ['bad']
+    >>> ledger.record("t0", [["r1", "r2"]], [0], reporter="rx0")  # t0 is known: ignored
+    []
+    >>> score = {s.relay: s for s in ledger.scores()}
+    >>> score["bad"].blacklisted, score["bad"].failed == score["bad"].paths
+    (True, True)
+    >>> score["r1"].blacklisted, score["r1"].p_value > 0.5, score["r1"].estimate < 0.01
+    (False, True, True)
+    >>> ledger.close()
+    >>> with BlameLedger(path) as again:  # nothing recorded is lost
+    ...     print(again.blacklisted(), again.observations)
+    ['bad'] 160
+
+    With one reporter's word against a relay capped at 2 failed paths, it
+    takes this many lying reporters to frame an honest relay:
+
+    >>> BlameLedger(reporter_cap=2).framing_budget()
+    10
     """
 
     def __init__(

@@ -62,7 +62,16 @@ DROP_RATE = 0.5
 
 
 def cache_dir() -> Path:
-    """``$N3CRYPTO_CACHE``, else ``$XDG_CACHE_HOME/n3crypto``, else ``~/.cache/n3crypto``."""
+    """``$N3CRYPTO_CACHE``, else ``$XDG_CACHE_HOME/n3crypto``, else ``~/.cache/n3crypto``.
+
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"N3CRYPTO_CACHE": "/srv/n3"}):
+    ...     print(cache_dir())
+    /srv/n3
+    >>> with mock.patch.dict(os.environ, {"N3CRYPTO_CACHE": "", "XDG_CACHE_HOME": "/var/cache"}):
+    ...     print(cache_dir())
+    /var/cache/n3crypto
+    """
     env = os.environ.get("N3CRYPTO_CACHE")
     if env:
         return Path(env)
@@ -77,7 +86,19 @@ def committee_key(
     progress: Callable[[str], None] | None = None,
 ) -> tuple[PaillierPublicKey, PaillierPrivateKey, bool]:
     """The committee's Paillier key (safe primes), made once and cached
-    (mode 0600) in the cache directory; ``(public, private, was_cached)``."""
+    (mode 0600) in the cache directory; ``(public, private, was_cached)``.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> pub, priv, cached = committee_key(512, directory=d)  # below 2048: examples only
+    >>> cached, pub.n.bit_length()
+    (False, 512)
+    >>> again = committee_key(512, directory=d)  # the next run loads it
+    >>> again[2], again[1] == priv
+    (True, True)
+    >>> oct((d / "committee-paillier-512.key").stat().st_mode & 0o777)
+    '0o600'
+    """
     d = directory or cache_dir()
     path = d / f"committee-paillier-{bits}.key"
     insecure = bits < 2048
@@ -236,6 +257,15 @@ def run_network_demo(
     ``transfers``, ``intact``, ``failed``; it is also written to
     ``json_report`` when given, and ``plot`` (PNG, needs matplotlib) shows
     every relay's δ over the rating rounds.
+
+    Example (it starts relay processes and takes a while, so it is not run
+    as a doctest; ``n3crypto demo --seed 7 --json report.json`` does the
+    same)::
+
+        report = run_network_demo(
+            Console(), relays=12, malicious=2, transfers=200, seed=7, json_report="report.json"
+        )
+        report["malicious"], report["blacklisted"]  # the hidden truth, what the board found
     """
     if relays < hops + 1 or not 0 <= malicious <= relays - hops:
         raise errors.N3ValueError(f"need relays > {hops} and 0 ≤ malicious ≤ relays − {hops}")
@@ -752,7 +782,12 @@ def _plot(report: dict[str, Any], path: Path) -> None:
 
 def demo_chapter(console: Console, rng: random.Random) -> None:
     """``n3crypto demo --chapter network``: a shorter run (8 relays, 1
-    misbehaving, 60 transfers)."""
+    misbehaving, 60 transfers).
+
+    Example (it starts relay processes, so it is not run as a doctest)::
+
+        demo_chapter(Console(), random.Random(7))
+    """
     run_network_demo(
         console,
         relays=8,

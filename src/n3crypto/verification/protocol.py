@@ -224,6 +224,15 @@ def seal(
     carries a fresh 32-byte transfer key ``K_t`` that tags every fragment:
     a fragment moved from another transfer, or altered, fails its tag once
     the receiver has opened the transfer.
+
+    >>> from n3crypto.verification.sim import make_users
+    >>> keys = make_users(["alice", "bob"])
+    >>> sealed = seal(keys["alice"], keys["bob"].public, b"x" * 1000, 4, 2, fragment_bytes=200)
+    >>> sealed.n, len(sealed.shards), sealed.size, len(sealed.key)
+    (6, 6, 1000, 32)
+    >>> frags = sealed.fragments()  # frags[i]: shard i as messages of <= 200 data bytes
+    >>> [len(f) for f in frags] == [sealed.nfrag()] * 6
+    True
     """
     _check_km(k, m)
     if not isinstance(data, bytes | bytearray | memoryview):
@@ -246,7 +255,19 @@ def seal(
 
 
 def parse_fragment(message: bytes) -> Fragment:
-    """Parse a fragment message; PacketError if it is not one."""
+    """Parse a fragment message; PacketError if it is not one.
+
+    >>> from n3crypto.verification.sim import make_users
+    >>> keys = make_users(["alice", "bob"])
+    >>> sealed = seal(keys["alice"], keys["bob"].public, b"x" * 1000, 4, 2, fragment_bytes=200)
+    >>> f = parse_fragment(sealed.shard_fragments(2, surb=b"reply block")[0])
+    >>> f.transfer_id == sealed.transfer_id, (f.k, f.m, f.index, f.frag), f.surb
+    (True, (4, 2, 2, 0), b'reply block')
+    >>> parse_fragment(b"hello")
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.PacketError: not a verified-transfer fragment
+    """
     message = check_bytes(message, "message")
     if len(message) < FRAGMENT_OVERHEAD or message[:4] != SHARD_MAGIC:
         raise errors.PacketError("not a verified-transfer fragment")
@@ -292,6 +313,30 @@ class ReceiveSession:
     assembled is corrupted, not missing). :meth:`finish` repairs,
     authenticates and reports; it raises :class:`TransferFailed` (with the
     report) when the damage is beyond ``f + 2e ≤ m`` or authentication fails.
+
+    >>> from n3crypto.verification.sim import make_users
+    >>> keys = make_users(["alice", "bob"])
+    >>> sealed = seal(keys["alice"], keys["bob"].public, b"data" * 250, 4, 2)
+    >>> shards = [shard[0] for shard in sealed.fragments()]  # one fragment each here
+    >>> shards[1] = shards[1][:-1] + bytes([shards[1][-1] ^ 1])  # altered on its path
+    >>> session = ReceiveSession(keys["bob"])
+    >>> all(session.add(f) for f in shards), session.complete
+    (True, True)
+    >>> data, report = session.finish()
+    >>> data == b"data" * 250, report.corrupted, report.intact, report.sender
+    (True, (1,), True, 'alice')
+
+    Three of six shards are too few for ``k = 4``:
+
+    >>> session = ReceiveSession(keys["bob"])
+    >>> for f in shards[3:]:
+    ...     _ = session.add(f)
+    >>> session.finish()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    n3crypto.verification.protocol.TransferFailed: transfer cannot be repaired: need at least 4 ...
+    >>> session.report.missing, session.report.intact
+    ((0, 1, 2), False)
     """
 
     #: fragments kept per transfer at most (a flood is ignored beyond it)
@@ -464,7 +509,14 @@ def encode_ack(
 ) -> bytes:
     """The acknowledgement of ``report``; an intact one carries a receipt
     (a MAC under the transfer key, which only the recipient could open) and
-    may carry a rating ``token`` (at most 255 bytes)."""
+    may carry a rating ``token`` (at most 255 bytes).
+
+    >>> report = TransferReport(bytes(16), k=4, m=2, missing=(5,), corrupted=(1,), intact=True)
+    >>> key = bytes(range(32))  # the transfer key, which only the recipient recovered
+    >>> ack = decode_ack(encode_ack(report, copies=[0, 2], key=key), key)
+    >>> ack.intact, ack.n, ack.missing, ack.corrupted, ack.copies
+    (True, 6, (5,), (1,), (0, 2))
+    """
     check_type(report, TransferReport, "report")
     token = check_bytes(token, "token")
     if key is not None:
@@ -492,7 +544,25 @@ def encode_ack(
 
 def decode_ack(message: bytes, key: bytes) -> Ack:
     """Parse an acknowledgement for a transfer whose key is ``key``; an
-    'intact' claim without a valid receipt raises IntegrityError."""
+    'intact' claim without a valid receipt raises IntegrityError.
+
+    >>> report = TransferReport(bytes(16), k=4, m=2, missing=(), corrupted=(), intact=True)
+    >>> message = encode_ack(report, [0], key=b"k" * 32, token=b"ballot token")
+    >>> decode_ack(message, b"k" * 32).token
+    b'ballot token'
+    >>> decode_ack(message, b"x" * 32)  # not made with this transfer's key
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.IntegrityError: acknowledgement receipt does not verify
+
+    A failure report carries no receipt (a receiver that could not open the
+    transfer never learned its key), so it decodes under any key:
+
+    >>> failed = TransferReport(bytes(16), k=4, m=2, missing=(0, 1, 2), corrupted=(),
+    ...                         intact=False)
+    >>> decode_ack(encode_ack(failed, [3]), b"k" * 32).missing
+    (0, 1, 2)
+    """
     message = check_bytes(message, "message")
     key = check_bytes(key, "key")
     if len(message) < 4 + 1 + TRANSFER_ID_BYTES + 2 or message[:4] != ACK_MAGIC:

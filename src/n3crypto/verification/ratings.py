@@ -74,6 +74,31 @@ class Rater:
     of the round and starts the next round's bookkeeping. With ``path`` the
     round's notes live in SQLite too, so a sender restarted mid-round still
     votes with what it had seen.
+
+    Alice's ledger has seen every path through ``r2`` fail:
+
+    >>> from n3crypto.paillier import generate_keypair
+    >>> from n3crypto.paillier.ratings import RatingRound, TransferTokens
+    >>> pub, _ = generate_keypair(512, allow_insecure_size=True, safe_primes=False)
+    >>> rnd = RatingRound(pub, ["r0", "r1", "r2", "r3"], scale=1, round_id="round-1",
+    ...                   n_raters=5)
+    >>> ledger, others = BlameLedger(), ["r0", "r1", "r3"]
+    >>> for t in range(30):
+    ...     mate = others[t % 3]
+    ...     rest = [r for r in others if r != mate]
+    ...     _ = ledger.record(f"t{t}", [["r2", mate], rest], failed=[0], reporter="bob")
+    >>> rater = Rater("alice", ledger)
+    >>> tokens = TransferTokens(b"the receivers' token key")  # receivers put tokens in acks
+    >>> rater.note(["r0", "r2"], tokens.issue(rnd, "alice", b"transfer 1"))
+    >>> rater.ratings(rnd)  # r1 and r3 were not used: left out
+    {'r0': 1, 'r2': 0}
+    >>> ballot = rater.ballot(rnd)
+    >>> len(ballot.entries)  # one ciphertext per relay of the round, used or not
+    4
+    >>> rater.ballot(rnd)  # the token is spent
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.N3ValueError: no acknowledged transfer: not eligible this round
     """
 
     def __init__(
@@ -159,7 +184,31 @@ class RoundBook:
     """A rating round's aggregator, persisted in SQLite after every ballot.
 
     Reopening the same file with the same round (and policy) restores the
-    aggregator; a tally, once made, is stored and returned again.
+    aggregator; a tally, once made, is stored and returned again. (The
+    network's policy is :class:`~n3crypto.paillier.ratings.TransferTokens`,
+    see :class:`Rater`; ``AllowAll`` keeps this example short.)
+
+    >>> import pathlib, tempfile
+    >>> from n3crypto.paillier import generate_keypair
+    >>> from n3crypto.paillier.ratings import AllowAll, KeyDecryptor, RatingRound
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True, safe_primes=False)
+    >>> rnd = RatingRound(pub, ["r0", "r1", "r2"], scale=1, round_id="round-7", n_raters=3)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "round.sqlite"
+    >>> book = RoundBook(path, rnd, AllowAll())
+    >>> book.submit(rnd.cast({"r0": 1, "r2": 0}, "alice"))
+    >>> book.submit(rnd.cast({"r0": 1, "r1": 1}, "bob"))
+    >>> book.close()  # the aggregator restarts mid-round
+    >>> book = RoundBook(path, rnd, AllowAll())
+    >>> book.accepted, book.ballots()
+    (2, ['alice', 'bob'])
+    >>> book.submit(rnd.cast({"r1": 0}, "bob"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    n3crypto.paillier.ratings.BallotRejected: duplicate-rater: rater 'bob' already ...
+    >>> result = book.tally(KeyDecryptor(priv))
+    >>> [(t.relay, t.count, t.total) for t in result.relays]  # raters, sum of ratings
+    [('r0', 2, 2), ('r1', 1, 1), ('r2', 1, 0)]
+    >>> book.close()
     """
 
     def __init__(
@@ -254,6 +303,28 @@ class ReputationBoard:
     :class:`~n3crypto.incentives.BlameReport` (its own reporter: the
     aggregator enforces one ballot per eligible rater per round, which is
     the per-reporter cap here), every blame vote one δ deduction.
+
+    Four raters blame ``r2`` in one round; this example's board needs only
+    four observations of a relay (the default, ten, takes several rounds):
+
+    >>> from n3crypto.incentives import Reputation
+    >>> from n3crypto.paillier import generate_keypair
+    >>> from n3crypto.paillier.ratings import AllowAll, KeyDecryptor, RatingRound
+    >>> pub, priv = generate_keypair(512, allow_insecure_size=True, safe_primes=False)
+    >>> relays = ["r0", "r1", "r2", "r3"]
+    >>> rnd = RatingRound(pub, relays, scale=1, round_id="round-1", n_raters=4)
+    >>> book = RoundBook(None, rnd, AllowAll())
+    >>> for rater in ("u0", "u1", "u2", "u3"):
+    ...     book.submit(rnd.cast({"r0": 1, "r1": 1, "r2": 0, "r3": 1}, rater))
+    >>> board = ReputationBoard(reputation=Reputation(alpha="0.001", min_observations=4))
+    >>> board.apply_tally(rnd, book.tally(KeyDecryptor(priv)))
+    ['r2']
+    >>> board.history()["r2"], board.history()["r0"]  # δ after each round
+    ([-0.04], [0.0])
+    >>> for relay in relays:  # 24 h online, 1000 units carried, delay 1
+    ...     _ = board.record_contribution(1, relay, 24, 1000, 1)
+    >>> board.close_epoch(1, 900)  # a blacklisted relay earns nothing
+    {'r0': 300, 'r1': 300, 'r2': 0, 'r3': 300}
     """
 
     def __init__(

@@ -38,7 +38,23 @@ __all__ = ["MisbehavingNode", "main", "start_relays", "stop_relays"]
 
 
 class MisbehavingNode(Node):
-    """A relay that drops or corrupts forwarded packets with given probabilities."""
+    """A relay that drops or corrupts forwarded packets with given probabilities.
+
+    It peels packets honestly (so it holds real keys and passes every check
+    of its own) and misbehaves only when forwarding:
+
+    >>> import random, tempfile
+    >>> from n3crypto.onion import RelayKey, create_packet
+    >>> bad = MisbehavingNode(NodeConfig(host="127.1.0.1", key_dir=tempfile.mkdtemp()),
+    ...                       drop=1.0, corrupt=0.0, rng=random.Random(1))
+    >>> _ = bad.refresh_keys()  # start() does this in real use
+    >>> mine = bad.keys.current().descriptor
+    >>> after = RelayKey.generate("127.2.0.1:9000", epoch=mine.epoch)  # the next hop
+    >>> asyncio.run(bad.handle_packet(create_packet([mine, after.descriptor], b"data")))
+    >>> bad.stats["forwarded"], bad.stats["misbehaved_drop"]
+    (1, 1)
+    >>> bad.keys.close()
+    """
 
     def __init__(
         self, config: NodeConfig, *, drop: float, corrupt: float, rng: random.Random
@@ -93,7 +109,15 @@ async def _serve(config: NodeConfig, drop: float, corrupt: float, seed: int | No
 
 
 def main(argv: list[str] | None = None) -> None:
-    """The process entry point (see the module docstring)."""
+    """The process entry point (see the module docstring).
+
+    Example (it runs a relay until SIGTERM, so it is not run as a
+    doctest); from a shell, or the same arguments as a list::
+
+        python -m n3crypto.verification.relay --config r2/relay.toml --corrupt 0.5 --seed 7
+
+        main(["--config", "r2/relay.toml", "--corrupt", "0.5", "--seed", "7"])
+    """
     from n3crypto.node.daemon import load_config
 
     ap = argparse.ArgumentParser(prog="python -m n3crypto.verification.relay")
@@ -119,7 +143,18 @@ def start_relays(
 ) -> list[RelayProcess]:
     """Start relays ``r0 … r<n-1>`` on ``127.<first_octet + i>.0.1`` as
     separate processes, in parallel; ``behaviours`` makes some misbehave.
-    All start or none (the started ones are killed)."""
+    All start or none (the started ones are killed).
+
+    Example (it starts processes, so it is not run as a doctest)::
+
+        relays = start_relays(6, "/tmp/relays", behaviours={"r2": Behaviour(drop=1.0)}, seed=1)
+        try:
+            now = time.time()
+            directory = Directory(0, now - 60, now + 3600, tuple(r.entry() for r in relays))
+            ...  # NodeTransport endpoints and send_verified; senders blame r2
+        finally:
+            finals = stop_relays(relays)  # finals[2]["misbehaved_drop"] counts the drops
+    """
     if first_octet < 1 or first_octet + n > 255:
         raise errors.N3ValueError("relay addresses must fit in 127.1.0.1 … 127.254.0.1")
     behaviours = behaviours or {}

@@ -45,7 +45,17 @@ class SimResult:
 
 
 def make_users(names: list[str], kgc: KGC | None = None) -> dict[str, UserKey]:
-    """Certificateless keys for ``names`` under one KGC."""
+    """Certificateless keys for ``names`` under one KGC.
+
+    >>> from n3crypto.signcryption import signcrypt, unsigncrypt
+    >>> keys = make_users(["alice", "bob"])
+    >>> sorted(keys), keys["alice"].public.identity
+    (['alice', 'bob'], 'alice')
+    >>> ct = signcrypt(keys["alice"], keys["bob"].public, b"hi bob")
+    >>> opened = unsigncrypt(keys["bob"], ct, expected_sender="alice")
+    >>> opened.message
+    b'hi bob'
+    """
     kgc = kgc or KGC.generate()
     out = {}
     for n in names:
@@ -71,7 +81,22 @@ def simulate(
     round_size: int = 20,
 ) -> SimResult:
     """Run ``transfers`` transfers between random pairs of ``users`` (with
-    ``committee``, the rating rounds and the board as in the demo)."""
+    ``committee``, the rating rounds and the board as in the demo).
+
+    Runs are reproducible: ``seed`` fixes who sends what to whom, the paths
+    and the relays' misbehaviour.
+
+    >>> r = simulate(relays=6, bad={"r0": Behaviour(drop=1.0)}, transfers=30, seed=1,
+    ...              users=3, k=4, m=2, hops=2)
+    >>> r.intact, r.failed, r.blacklisted
+    (30, 0, {'r0'})
+    >>> r.first_blacklisted  # a sender's ledger blacklisted r0 at transfer 26
+    {'r0': 26}
+    >>> sorted(r.ledgers)  # every user keeps its own BlameLedger
+    ['u0', 'u1', 'u2']
+    >>> r.board_blacklisted  # no committee: no ratings, no board
+    set()
+    """
     rng = random.Random(seed)  # noqa: S311 - a reproducible simulation
     behaviours = {f"r{i}": Behaviour() for i in range(relays)}
     behaviours.update(bad or {})

@@ -58,7 +58,26 @@ ReplyHandler = Callable[[bytes, bytes], None]  # (block id, message)
 
 class Transport(Protocol):
     """What :func:`~n3crypto.verification.send_verified` and
-    :class:`~n3crypto.verification.Receiver` need from a network."""
+    :class:`~n3crypto.verification.Receiver` need from a network.
+
+    Code written against it runs on :class:`LocalTransport` and
+    :class:`NodeTransport` alike; here a ping that sends a reply block to a
+    peer and waits for the answer through it:
+
+    >>> import asyncio
+    >>> async def ping(t: Transport, peer: str) -> list[bytes]:
+    ...     answers: list[bytes] = []
+    ...     t.on_reply = lambda block_id, message: answers.append(message)
+    ...     block, _ = t.reply_block(t.relays()[:1])  # back through the first relay
+    ...     t.send(t.relays()[1:2], peer, block)  # out through the second
+    ...     await t.settle(1.0)
+    ...     return answers
+    >>> net = LocalNetwork({"r1": Behaviour(), "r2": Behaviour()})
+    >>> alice, bob = LocalTransport(net, "alice"), LocalTransport(net, "bob")
+    >>> bob.on_message = lambda block: bob.reply(block, b"pong")
+    >>> asyncio.run(ping(alice, "bob"))
+    [b'pong']
+    """
 
     name: str
     on_message: MessageHandler | None
@@ -138,7 +157,30 @@ def _names(items: object, what: str) -> list[str]:
 @dataclass
 class Behaviour:
     """How a simulated relay treats what it forwards: ``drop`` and
-    ``corrupt`` are per-message probabilities."""
+    ``corrupt`` are per-message probabilities.
+
+    >>> net = LocalNetwork({"r1": Behaviour(corrupt=1.0)}, rng=random.Random(1), sphinx=False)
+    >>> alice, bob = LocalTransport(net, "alice"), LocalTransport(net, "bob")
+    >>> inbox: list[bytes] = []
+    >>> bob.on_message = inbox.append
+    >>> alice.send(["r1"], "bob", b"hello world")
+    >>> net.run_until_idle()
+    >>> inbox[0] != b"hello world", len(inbox[0])  # one byte flipped on the way
+    (True, 11)
+
+    Under Sphinx (``sphinx=True``, the default) the altered message is noise
+    at the exit, i.e. dropped:
+
+    >>> net = LocalNetwork({"r1": Behaviour(corrupt=1.0)}, rng=random.Random(1))
+    >>> alice, bob = LocalTransport(net, "alice"), LocalTransport(net, "bob")
+    >>> alice.send(["r1"], "bob", b"hello world")
+    >>> net.delivered, net.dropped
+    (0, 1)
+    >>> Behaviour(drop=1.5)
+    Traceback (most recent call last):
+    ...
+    n3crypto.errors.N3ValueError: drop must be in [0.0, 1.0], got 1.5
+    """
 
     drop: float = 0.0
     corrupt: float = 0.0
@@ -163,6 +205,19 @@ class LocalNetwork:
     like a tampered Sphinx body; ``sphinx=False`` lets altered bytes arrive
     (to exercise corruption repair). Delivery is by a queue drained in
     :meth:`run_until_idle`; nothing depends on wall-clock time.
+
+    >>> net = LocalNetwork({"r1": Behaviour(), "r2": Behaviour(drop=1.0)},
+    ...                    rng=random.Random(1))
+    >>> alice, bob = LocalTransport(net, "alice"), LocalTransport(net, "bob")
+    >>> inbox: list[bytes] = []
+    >>> bob.on_message = inbox.append
+    >>> alice.send(["r1"], "bob", b"via r1")
+    >>> alice.send(["r1", "r2"], "bob", b"via r1 and r2")  # r2 drops everything
+    >>> inbox  # nothing is delivered before the queue is run
+    []
+    >>> net.run_until_idle()
+    >>> inbox, net.delivered, net.dropped
+    ([b'via r1'], 1, 1)
     """
 
     relays: dict[str, Behaviour]
@@ -222,7 +277,26 @@ class LocalNetwork:
 
 
 class LocalTransport:
-    """An endpoint of a :class:`LocalNetwork`."""
+    """An endpoint of a :class:`LocalNetwork`.
+
+    Reply blocks are single use and travel their own path back:
+
+    >>> import asyncio
+    >>> net = LocalNetwork({"r1": Behaviour(), "r2": Behaviour()})
+    >>> alice, bob = LocalTransport(net, "alice"), LocalTransport(net, "bob")
+    >>> replies: list[bytes] = []
+    >>> alice.on_reply = lambda block_id, message: replies.append(message)
+    >>> block, block_id = alice.reply_block(["r2"])
+    >>> bob.on_message = lambda message: bob.reply(block, b"re: " + message)
+    >>> alice.send(["r1"], "bob", b"hello")
+    >>> asyncio.run(alice.settle(0.0))  # runs the network until idle
+    >>> replies
+    [b're: hello']
+    >>> alice.send(["r1"], "bob", b"again")  # the block is used up
+    >>> net.run_until_idle()
+    >>> replies
+    [b're: hello']
+    """
 
     def __init__(self, network: LocalNetwork, name: str) -> None:
         check_type(network, LocalNetwork, "network")
@@ -302,6 +376,53 @@ class NodeTransport:
     Messages travel as Sphinx packets (``relays… → destination``), replies
     through SURBs (``relays… → this node``). ``peers`` maps endpoint names to
     their receiving descriptors.
+
+    The receiving half, in-process: the node (not started here) hands what
+    it delivers to :attr:`on_message`, and replies through this endpoint's
+    SURBs to :attr:`on_reply`:
+
+    >>> import asyncio, tempfile
+    >>> from n3crypto.node import DirectoryEntry, NodeConfig
+    >>> from n3crypto.onion import RelayKey, create_packet, process
+    >>> relays = [RelayKey.generate(f"127.{i}.0.1:9000", epoch=0) for i in (1, 2)]
+    >>> directory = Directory(0, 0, 3600, tuple(
+    ...     DirectoryEntry(f"r{i}", k.address, (k.descriptor,)) for i, k in enumerate(relays)))
+    >>> node = Node(NodeConfig(host="127.9.0.1", key_dir=tempfile.mkdtemp()),
+    ...             clock=lambda: 60.0)
+    >>> _ = node.refresh_keys()  # node.start() does this in real use
+    >>> bob = NodeTransport(node, directory, "bob")
+    >>> bob.relays(), bob.payload_bytes()
+    (['r0', 'r1'], 2030)
+    >>> inbox: list[bytes] = []
+    >>> bob.on_message = inbox.append
+    >>> asyncio.run(node.handle_packet(create_packet([bob.descriptor()], b"a fragment")))
+    >>> inbox
+    [b'a fragment']
+    >>> replies: list[tuple[bytes, bytes]] = []
+    >>> bob.on_reply = lambda block_id, message: replies.append((block_id, message))
+    >>> surb, surb_id = bob.reply_block(["r0", "r1"])  # rides along with a fragment
+    >>> hop, packet = use_surb(Surb.from_bytes(surb), b"ack")  # at the other end
+    >>> for key in relays:  # what relays r0 and r1 do
+    ...     packet = process(key, packet).packet
+    >>> asyncio.run(node.handle_packet(packet))
+    >>> replies == [(surb_id, b"ack")]
+    True
+    >>> node.keys.close()
+
+    Example over running relays (not run as a doctest: nodes listen); the
+    directory lists the relays, ``keys`` holds both users' ``UserKey`` s::
+
+        alice_node = Node(NodeConfig(host="127.10.0.1", key_dir="alice"))
+        bob_node = Node(NodeConfig(host="127.11.0.1", key_dir="bob"))
+        await alice_node.start()
+        await bob_node.start()
+        ta = NodeTransport(alice_node, directory, "alice")
+        tb = NodeTransport(bob_node, directory, "bob")
+        ta.peers["bob"] = tb.descriptor()
+        Receiver(tb, keys["bob"])
+        out = await send_verified(
+            data, Recipient("bob", keys["bob"].public), 8, 4, sender=Sender(ta, keys["alice"])
+        )
     """
 
     def __init__(self, node: Node, directory: Directory, name: str) -> None:
