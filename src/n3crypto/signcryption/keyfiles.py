@@ -179,7 +179,7 @@ def armor(
 ) -> str:
     """The armoured text of an envelope (encrypted first if a passphrase is given).
 
-    ``kdf_log2_n`` is the scrypt cost (10..22); 10 is for tests only.
+    ``kdf_log2_n`` is the scrypt cost log2 N (10..20); 10 is for tests only.
 
     >>> from n3crypto.signcryption import KGC
     >>> kgc = KGC.generate()
