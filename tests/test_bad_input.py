@@ -665,6 +665,8 @@ case(
 case("signcryption.unsigncrypt_batch/raise", sc.unsigncrypt_batch, BOB, [CT], [b"ad"])
 case("signcryption.sign", sc.sign, ALICE, b"msg", context=b"ctx", now=NOW)
 case("signcryption.sign_digest", sc.sign_digest, ALICE, DIGEST, context=b"", now=NOW)
+case("signcryption.message_digest", sc.message_digest, b"relay list")
+case("signcryption.message_hasher", sc.message_hasher)
 case("signcryption.verify", sc.verify, ALICE.public, b"msg", SIG, context=b"ctx", now=NOW)
 case(
     "signcryption.verify_digest",

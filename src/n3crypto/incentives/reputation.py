@@ -140,7 +140,7 @@ class NodeStatus:
     >>> rep = Reputation()
     >>> rep.apply(DeliveryReport("relay-5", delivered=False))
     >>> rep.status("relay-5")  # doctest: +NORMALIZE_WHITESPACE
-    NodeStatus(delta=Fraction(-1, 100), blacklisted=False, reason='1 failed deliveries',
+    NodeStatus(delta=Fraction(-1, 100), blacklisted=False, reason='1 failed delivery',
                failures=1, observations=0, blames=0, p_value=Fraction(1, 1))
     """
 
@@ -379,7 +379,7 @@ class Reputation:
         elif st.blame_blacklisted:
             reason = f"blame significant at α = {self.alpha}"
         elif st.failures:
-            reason = f"{st.failures} failed deliveries"
+            reason = f"{st.failures} failed {'delivery' if st.failures == 1 else 'deliveries'}"
         else:
             reason = "honest"
         return NodeStatus(

@@ -132,13 +132,16 @@ def decrypt_private_key(
 
 
 def save_private_key(
-    path: str | os.PathLike[str], key: PaillierPrivateKey, passphrase: bytes
+    path: str | os.PathLike[str],
+    key: PaillierPrivateKey,
+    passphrase: bytes,
+    *,
+    scrypt_n: int = 2**15,
 ) -> None:
     """Seal and write atomically with mode 0600.
 
-    The file is sealed at the default scrypt cost (2^15, about 0.1 s); to
-    choose another, write :func:`encrypt_private_key`'s output with
-    :func:`~n3crypto.utils.atomic_write` (see :func:`load_private_key`).
+    ``scrypt_n`` is the scrypt cost as in :func:`encrypt_private_key`
+    (default 2^15, about 0.1 s; 2^10 for tests only).
 
     >>> import os, stat, tempfile
     >>> from n3crypto import envelope
@@ -147,14 +150,14 @@ def save_private_key(
     >>> pub, priv = generate_keypair(512, allow_insecure_size=True)
     >>> tmp = tempfile.TemporaryDirectory()
     >>> path = os.path.join(tmp.name, "committee.key")
-    >>> save_private_key(path, priv, b"correct horse")
+    >>> save_private_key(path, priv, b"correct horse", scrypt_n=2**10)   # tests only
     >>> oct(stat.S_IMODE(os.stat(path).st_mode))
     '0o600'
     >>> envelope.peek_kind(open(path, "rb").read())
     'paillier-private-key-sealed'
     >>> tmp.cleanup()
     """
-    atomic_write(path, encrypt_private_key(key, passphrase), mode=0o600)
+    atomic_write(path, encrypt_private_key(key, passphrase, scrypt_n=scrypt_n), mode=0o600)
 
 
 def load_private_key(

@@ -231,7 +231,7 @@ class ThresholdDecryptor:
     >>> ThresholdDecryptor(ver, shares[:1])
     Traceback (most recent call last):
     ...
-    n3crypto.errors.InsufficientShares: 1 members cannot meet threshold 2
+    n3crypto.errors.InsufficientShares: 1 member cannot meet threshold 2
     """
 
     def __init__(
@@ -255,7 +255,8 @@ class ThresholdDecryptor:
             raise errors.N3ValueError("duplicate committee members")
         if len(ids) < verification.threshold:
             raise errors.InsufficientShares(
-                f"{len(ids)} members cannot meet threshold {verification.threshold}"
+                f"{len(ids)} member{'' if len(ids) == 1 else 's'} cannot meet threshold "
+                f"{verification.threshold}"
             )
         self.verification = verification
         self.members = list(members)

@@ -19,7 +19,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from n3crypto.signcryption._common import DEFAULT_IDENTITY_WIDTH, canonical_identity
+from n3crypto.signcryption._common import (
+    DEFAULT_IDENTITY_WIDTH,
+    canonical_identity,
+    message_digest,
+    message_hasher,
+)
 from n3crypto.signcryption._demo import demo_chapter
 from n3crypto.signcryption.keys import (
     DEFAULT_VALIDITY,
@@ -80,6 +85,8 @@ __all__ = [
     "audit",
     "canonical_identity",
     "demo_chapter",
+    "message_digest",
+    "message_hasher",
     "overhead",
     "sign",
     "sign_digest",

@@ -21,6 +21,7 @@ from collections import OrderedDict
 from typing import Any, Final, Generic, TypeVar
 
 from n3crypto import _random, errors
+from n3crypto._check import check_bytes
 from n3crypto._random import deterministic_randomness, random_bytes
 from n3crypto.group import Point, Scalar
 
@@ -104,6 +105,17 @@ def kdf(tag: bytes, *parts: bytes) -> bytes:
 def message_hasher() -> Any:
     """A SHA-256 object primed with the message-digest prefix; feed it the message.
 
+    Its ``digest()`` is what :func:`~n3crypto.signcryption.sign_digest` and
+    :func:`~n3crypto.signcryption.verify_digest` take, for messages hashed as
+    they stream past.
+
+    >>> from n3crypto.signcryption import message_digest, message_hasher
+    >>> h = message_hasher()
+    >>> for part in (b"relay ", b"list"):
+    ...     h.update(part)
+    >>> h.digest() == message_digest(b"relay list")
+    True
+
     ``mh = SHA-256(lp(DOMAIN || "msg") || m)``: streaming-friendly (no length
     is needed in advance; SHA-256's own padding makes the input unambiguous).
     SHA-256 rather than SHA-512 because with the SHA extensions it runs at
@@ -116,7 +128,14 @@ def message_hasher() -> Any:
 
 
 def message_digest(message: bytes) -> bytes:
-    """The 32-byte message digest ``mh`` of a whole message."""
+    """The 32-byte message digest ``mh`` of a whole message.
+
+    >>> from n3crypto.signcryption import message_digest
+    >>> len(message_digest(b"relay list"))
+    32
+    """
+    if type(message) is not bytes:
+        message = check_bytes(message, "message")
     h = hashlib.sha256(_MSG_PREFIX)
     h.update(message)
     return h.digest()

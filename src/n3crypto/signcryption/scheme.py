@@ -535,13 +535,12 @@ def _sig_challenge(pk: PublicKey, u_b: bytes, context: bytes, mh: bytes) -> Scal
 def sign_digest(
     signer: UserKey, digest: bytes, *, context: bytes = b"", now: float | None = None
 ) -> bytes:
-    """Sign a message given its digest ``mh`` (see :func:`c.message_hasher`).
+    """Sign a message given its digest ``mh`` (see :func:`message_hasher`).
 
     For messages hashed as they stream past; the signature is the one
     :func:`sign` makes, so :func:`verify` checks it against the whole message.
 
-    >>> from n3crypto.signcryption import KGC, UserKey, sign_digest, verify
-    >>> from n3crypto.signcryption._common import message_hasher
+    >>> from n3crypto.signcryption import KGC, UserKey, message_hasher, sign_digest, verify
     >>> kgc = KGC.generate()
     >>> u = UserKey.generate("dir", kgc.public)
     >>> _ = u.accept_partial_key(kgc.issue_partial_key("dir", u.request()))
@@ -607,7 +606,7 @@ def verify_digest(
     """:func:`verify` given the message digest.
 
     >>> from n3crypto.signcryption import KGC, UserKey, sign, verify_digest
-    >>> from n3crypto.signcryption._common import message_digest
+    >>> from n3crypto.signcryption import message_digest
     >>> kgc = KGC.generate()
     >>> u = UserKey.generate("dir", kgc.public)
     >>> _ = u.accept_partial_key(kgc.issue_partial_key("dir", u.request()))
