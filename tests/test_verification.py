@@ -355,3 +355,43 @@ def test_altered_header_first_does_not_derail(users) -> None:
     assert s.complete
     data, report = s.finish()
     assert data == b"q" * 900 and report.corrupted == (3,) and report.missing == ()
+
+
+def test_unlocated_failure_is_no_clean_evidence(users) -> None:
+    # Two of four shards altered with k = 2, m = 2: the receiver can neither
+    # repair nor say which shards were altered (2e > m). Its acknowledgement
+    # names nothing; the sender must not book the data paths as clean (that
+    # would whitewash the corrupting relays) and must not clear their relays.
+    bad = {"r0": Behaviour(corrupt=1.0), "r1": Behaviour(corrupt=1.0)}
+    relays = {**bad, **{f"r{i}": Behaviour() for i in range(2, 6)}}
+    net = LocalNetwork(relays, random.Random(5), False, 4000)
+    ta, tb = LocalTransport(net, "alice"), LocalTransport(net, "bob")
+    sender = Sender(ta, users["alice"])
+    Receiver(tb, users["bob"])
+    ledger = BlameLedger()
+    attempts = []
+    with pytest.raises(TransferFailed):
+        asyncio.run(
+            send_verified(
+                bytes(range(256)) * 8,
+                Recipient("bob", users["bob"].public),
+                2,
+                2,
+                sender=sender,
+                hops=1,
+                ledger=ledger,
+                rng=random.Random(2),
+                max_attempts=1,
+                reply_blocks=2,
+                avoid=["r4", "r5"],
+                on_attempt=attempts.append,
+            )
+        )
+    (attempt,) = attempts
+    assert attempt.ack is not None and not attempt.ack.intact
+    assert attempt.failed_paths == []  # nothing located
+    assert sorted(r for p in attempt.paths for r in p) == ["r0", "r1", "r2", "r3"]
+    booked = {s.relay: (s.paths, s.failed) for s in ledger.scores()}
+    assert "r0" not in booked and "r1" not in booked
+    # What is booked comes from the acknowledgement copies (their return paths).
+    assert all(failed == 0 for _, failed in booked.values())

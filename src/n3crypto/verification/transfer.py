@@ -320,15 +320,23 @@ class Sender:
                     t.discard_block(bid)
             attempt.seconds = time.perf_counter() - t0
             outcome.attempts.append(attempt)
+            # A failure the receiver could not locate (more damage than the
+            # code can attribute: altered bytes without the onion layer's
+            # integrity) says nothing about any one data path: those paths are
+            # neither clean nor failed evidence, and none of their relays is
+            # cleared for the retry.
+            unlocated = (
+                attempt.ack is not None and not attempt.ack.intact and not attempt.failed_paths
+            )
             if ledger is not None and attempt.ack is not None:
-                failed = attempt.failed_paths
-                obs_paths = list(paths)
-                obs_failed = list(failed)
+                obs_paths = [] if unlocated else list(paths)
+                obs_failed = [] if unlocated else list(attempt.failed_paths)
                 for c in attempt.ack.copies:
                     if c not in attempt.copies_arrived:
                         obs_failed.append(len(obs_paths))
                     obs_paths.append(rpaths[c])
-                ledger.record(tid, obs_paths, obs_failed, reporter)
+                if obs_paths:
+                    ledger.record(tid, obs_paths, obs_failed, reporter)
             if on_attempt is not None:
                 on_attempt(attempt)
             if attempt.ack is not None and attempt.ack.intact:
@@ -336,7 +344,7 @@ class Sender:
                 return outcome
             # fresh paths: avoid relays seen only on failed paths of this transfer
             if attempt.ack is not None:
-                bad_idx = set(attempt.failed_paths)
+                bad_idx = set(range(len(paths))) if unlocated else set(attempt.failed_paths)
                 for i, p in enumerate(paths):
                     (suspect if i in bad_idx else cleared).update(p)
                 for c in attempt.ack.copies:
