@@ -19,7 +19,6 @@ Reed–Solomon form (see docs/reed-solomon.md).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 from n3crypto import envelope, errors
 from n3crypto._buffers import as_bytes_view, c_buffers, check_int, one_buffer
 from n3crypto._check import check_bytes
+from n3crypto._forksafe import new_lock
 from n3crypto.bindings import U8_ARRAY, default_kernel, ffi, kernel_id, kernel_name
 from n3crypto.bindings import rs as _rs
 from n3crypto.rscodec import BatchDecodeResult, RSCodec
@@ -121,7 +121,7 @@ class ErasureCoder:
         self._k, self._m, self._n = k, m, k + m
         self._ctx_mem, self._ctx = _rs.rs_ctx_new(k, m, kid)
         self._kernel = kid
-        self._lock = threading.Lock()
+        self._lock = new_lock(self)
 
     # -- properties -------------------------------------------------------
     @property

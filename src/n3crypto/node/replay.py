@@ -23,10 +23,10 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import threading
 
 from n3crypto import errors
 from n3crypto._check import check_bytes, check_int, check_path
+from n3crypto._forksafe import new_lock
 
 __all__ = ["ReplayStore", "SqliteReplayCache"]
 
@@ -62,7 +62,7 @@ class SqliteReplayCache:
         self.path = check_path(path)
         self.batch = batch
         self._pending = 0
-        self._lock = threading.Lock()
+        self._lock = new_lock(self)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         # small pages: each commit appends one page to the WAL; exclusive
         # locking: no shared-memory locks per transaction, and a second

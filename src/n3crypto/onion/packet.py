@@ -24,7 +24,6 @@ import functools
 import hmac
 import os
 import re
-import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 from n3crypto import envelope, errors
 from n3crypto._check import check_path
+from n3crypto._forksafe import new_lock
 from n3crypto.group import Point, Scalar
 from n3crypto.onion import _native, _rand
 from n3crypto.onion._sym import Hkdf64, chacha20, lioness_decrypt, lioness_encrypt, mac, xor
@@ -319,7 +319,7 @@ class MemoryReplayCache:
 
     def __init__(self) -> None:
         self._seen: set[bytes] = set()
-        self._lock = threading.Lock()
+        self._lock = new_lock(self)
 
     def check_and_insert(self, tag: bytes) -> bool:
         tag = _bytes_arg(tag, "tag")
@@ -640,7 +640,7 @@ class KeyTableCache:
             raise errors.N3ValueError("max_entries must be a positive int")
         self.max_entries = max_entries
         self._tables: OrderedDict[bytes, _native.KeyTable] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = new_lock(self)
 
     def get(self, descriptor: RelayDescriptor) -> _native.KeyTable | None:
         """The table for ``descriptor``'s key (built on first use); None
@@ -1028,7 +1028,7 @@ class SurbKeyring:
 
     def __init__(self) -> None:
         self._secrets: dict[bytes, SurbSecret] = {}
-        self._lock = threading.Lock()
+        self._lock = new_lock(self)
 
     def add(self, secret: SurbSecret) -> None:
         if not isinstance(secret, SurbSecret):

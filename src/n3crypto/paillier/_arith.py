@@ -14,16 +14,14 @@ True
 from __future__ import annotations
 
 import math
-import os
 import secrets
-import threading
-import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import gmpy2  # type: ignore[import-untyped]
 
 from n3crypto import errors
+from n3crypto._forksafe import new_lock
 
 __all__ = [
     "FixedBaseTable",
@@ -217,8 +215,7 @@ class FixedBaseTable:
         self._mod = mpz(mod)
         self._window = window
         self._rows: list[list[int]] = []
-        self._lock = threading.Lock()
-        _LOCKED.add(self)
+        self._lock = new_lock(self)
 
     @property
     def bits(self) -> int:
@@ -267,19 +264,6 @@ class FixedBaseTable:
             if d:
                 acc = row[d] if acc is None else acc * row[d] % mod
         return mpz(1) if acc is None else acc
-
-
-_LOCKED: weakref.WeakSet[Any] = weakref.WeakSet()
-"""Objects with a ``_lock``; a forked child gets fresh locks (a lock held by
-another thread at fork time would otherwise never be released there)."""
-
-
-def _fresh_locks_in_child() -> None:
-    for obj in list(_LOCKED):
-        obj._lock = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_fresh_locks_in_child)
 
 
 # ---------------------------------------------------------------- primes

@@ -30,17 +30,16 @@ before it happens, so a wrap mod n can never occur silently.
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any, Literal
 
 from n3crypto import errors
 from n3crypto._check import check_callable, check_int, check_iterable, check_type
+from n3crypto._forksafe import new_lock
 from n3crypto.paillier import _codec
 from n3crypto.paillier import pool as _pool
 from n3crypto.paillier._arith import (
-    _LOCKED,
     FixedBaseTable,
     Progress,
     crt_pair,
@@ -198,8 +197,7 @@ class PaillierPublicKey:
             self.h = mpz(h)
             self.hs = powmod(self.h, self.n, self.nsquare)
         self._table: FixedBaseTable | None = None
-        self._lock = threading.Lock()
-        _LOCKED.add(self)
+        self._lock = new_lock(self)
         blob = _codec.fields(_codec.uint(self.n), _codec.uint(self.h or 0))
         self._fingerprint = hashlib.sha256(b"n3crypto/paillier/public-key\x00" + blob).digest()
 

@@ -14,7 +14,6 @@ b'alice'
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 import unicodedata
 from collections import OrderedDict
@@ -22,6 +21,7 @@ from typing import Any, Final, Generic, TypeVar
 
 from n3crypto import _random, errors
 from n3crypto._check import check_bytes
+from n3crypto._forksafe import new_lock
 from n3crypto._random import deterministic_randomness, random_bytes
 from n3crypto.group import Point, Scalar
 
@@ -245,7 +245,7 @@ class LRU(Generic[K, V]):
     def __init__(self, size: int) -> None:
         self._size = size
         self._d: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = new_lock(self)
 
     def get(self, key: K) -> V | None:
         with self._lock:

@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 
 from n3crypto import errors
 from n3crypto._check import check_path, check_str, check_type
+from n3crypto._forksafe import new_lock
 from n3crypto.signcryption.keys import PublicKey
 from n3crypto.signcryption.scheme import KeyChanged
 from n3crypto.utils import atomic_write
@@ -67,7 +67,7 @@ class PinStore:
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self._path = check_path(path) if path is not None else None
         self._pins: dict[str, dict[str, object]] = {}
-        self._lock = threading.Lock()
+        self._lock = new_lock(self)
         if self._path is not None and self._path.exists():
             try:
                 data = json.loads(self._path.read_text(encoding="utf-8"))

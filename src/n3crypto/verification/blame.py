@@ -50,12 +50,12 @@ from __future__ import annotations
 import math
 import os
 import sqlite3
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from n3crypto import errors
 from n3crypto._check import check_int, check_iterable, check_path, check_real, check_str
+from n3crypto._forksafe import new_lock
 
 __all__ = ["BlameLedger", "RelayScore", "hypergeom_sf"]
 
@@ -191,7 +191,7 @@ class BlameLedger:
         self.min_excess = min_excess
         self.reporter_cap = reporter_cap
         self.prior_b = prior_b
-        self._lock = threading.Lock()
+        self._lock = new_lock(self)
         self._db = sqlite3.connect(
             ":memory:" if path is None else os.fspath(path), check_same_thread=False
         )

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import threading
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
@@ -35,6 +34,7 @@ from n3crypto._check import (
     check_str,
     check_type,
 )
+from n3crypto._forksafe import new_lock
 from n3crypto.incentives import (
     BlameReport,
     DeliveryReport,
@@ -221,7 +221,7 @@ class RoundBook:
         if not isinstance(policy, EligibilityPolicy):
             raise errors.N3TypeError("policy must implement check(round, rater_id, credential)")
         self.policy = policy
-        self._lock = threading.Lock()
+        self._lock = new_lock(self)
         self._db = _connect(path)
         self._db.executescript(
             """

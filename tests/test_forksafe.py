@@ -1,0 +1,60 @@
+"""Objects guarded by a lock stay usable in a child forked while the lock was held."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from n3crypto.onion import KeyTableCache, MemoryReplayCache, RelayKey, SurbKeyring
+from n3crypto.paillier import generate_keypair
+from n3crypto.rs import ErasureCoder
+from n3crypto.signcryption import PinStore
+from n3crypto.signcryption._common import LRU
+from n3crypto.verification import BlameLedger
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+
+
+def _pub() -> Any:
+    pub, _ = generate_keypair(512, allow_insecure_size=True)
+    return pub
+
+
+def _objects(tmp_path: Any) -> list[tuple[str, Any, Callable[[Any], object]]]:
+    relay = RelayKey.generate("127.1.0.1:1")
+    return [
+        ("ErasureCoder", ErasureCoder(4, 2), lambda o: o.encode(bytes(256))),
+        ("KeyTableCache", KeyTableCache(), lambda o: o.get(relay.descriptor)),
+        ("MemoryReplayCache", MemoryReplayCache(), lambda o: o.check_and_insert(os.urandom(16))),
+        ("SurbKeyring", SurbKeyring(), lambda o: o.discard(bytes(16))),
+        ("LRU", LRU(4), lambda o: o.get(b"k")),
+        ("PinStore", PinStore(tmp_path / "pins.sqlite"), lambda o: o.get("alice")),
+        ("BlameLedger", BlameLedger(), lambda o: o.record(os.urandom(8).hex(), [["r1"]], [], "me")),
+        ("PaillierPublicKey", _pub(), lambda o: o.encrypt(3, mode="fast")),
+    ]
+
+
+def test_locks_are_fresh_in_a_forked_child(tmp_path: Any) -> None:
+    for name, obj, use in _objects(tmp_path):
+        obj._lock.acquire()  # as if another thread held it at fork time
+        try:
+            pid = os.fork()
+            if pid == 0:  # child: the lock must be free and the object usable
+                code = 1
+                try:
+                    if obj._lock.acquire(timeout=2):
+                        obj._lock.release()
+                        use(obj)
+                        code = 0
+                except BaseException as exc:  # report, never return into pytest
+                    print(f"{name}: {exc!r}", file=sys.stderr)
+                os._exit(code)
+            _, status = os.waitpid(pid, 0)
+        finally:
+            obj._lock.release()
+        assert os.waitstatus_to_exitcode(status) == 0, f"{name} unusable in a forked child"
+        use(obj)  # and still usable here
