@@ -1259,6 +1259,9 @@ case(
     TSHARES[0].to_bytes(),
     allow_insecure_size=True,
 )
+case("sharing.KeyShare.seal", TSHARES[0].seal, b"pw", scrypt_n=2**10)
+TSEALED = TSHARES[0].seal(b"pw", scrypt_n=2**10)
+case("sharing.KeyShare.unseal", KeyShare.unseal, TSEALED, b"pw", allow_insecure_size=True)
 case("sharing.PartialDecryption", PartialDecryption, 1, PART.value, PART.proof, None)
 case("sharing.PartialDecryption.verify", PART.verify, TVER, PCT, b"ctx")
 case("sharing.PartialDecryption.from_bytes", PartialDecryption.from_bytes, PART.to_bytes())
@@ -1359,6 +1362,11 @@ PARSERS += [
         "sharing.KeyShare.from_bytes",
         TSHARES[0].to_bytes(),
         lambda b: KeyShare.from_bytes(b, allow_insecure_size=True),
+    ),
+    (
+        "sharing.KeyShare.unseal",
+        TSEALED,
+        lambda b: KeyShare.unseal(b, b"pw", allow_insecure_size=True),
     ),
     ("sharing.PartialDecryption.from_bytes", PARTSW[0].to_bytes(), PartialDecryption.from_bytes),
     ("sharing.committee.parse_response", RESP, committee.parse_response),

@@ -168,6 +168,40 @@ def test_key_share_and_verification_serialization() -> None:
         VerificationKeys.from_bytes(bytes(VER)[:-3], allow_insecure_size=True)
 
 
+def test_sealed_key_share_round_trip_and_tampering() -> None:
+    from n3crypto import envelope
+
+    blob = SHARES[2].seal(b"member three", scrypt_n=2**10)
+    s_bytes = int(SHARES[2]._s).to_bytes((int(SHARES[2]._s).bit_length() + 7) // 8, "big")
+    assert SHARES[2].to_bytes() not in blob and s_bytes not in blob
+    ks = KeyShare.unseal(blob, b"member three", allow_insecure_size=True)
+    assert ks.member == 3 and ks.verification == VER
+    assert int(ks._s) == int(SHARES[2]._s) and int(ks._k) == int(SHARES[2]._k)
+    ks.check()
+    with pytest.raises(errors.InvalidKey):
+        KeyShare.unseal(blob, b"member three")  # 512-bit key refused without the flag
+    with pytest.raises(errors.IntegrityError):
+        KeyShare.unseal(blob, b"member 3", allow_insecure_size=True)
+    # Any flipped byte: refused (integrity, or a header/KDF check before it).
+    for i in range(0, len(blob), max(1, len(blob) // 60)):
+        bad = bytearray(blob)
+        bad[i] ^= 0x40
+        with pytest.raises((errors.IntegrityError, errors.InvalidEncoding, errors.N3ValueError)):
+            KeyShare.unseal(bytes(bad), b"member three", allow_insecure_size=True)
+    # Not interchangeable with a sealed Paillier private key, and vice versa.
+    assert envelope.peek_kind(blob) == "threshold-paillier-key-share-sealed"
+    from n3crypto.paillier.serialize import decrypt_private_key, encrypt_private_key
+
+    with pytest.raises(errors.InvalidEncoding):
+        decrypt_private_key(blob, b"member three", allow_insecure_size=True)
+    with pytest.raises(errors.InvalidEncoding):
+        KeyShare.unseal(encrypt_private_key(PRIV, b"pw", scrypt_n=2**10), b"pw")
+    with pytest.raises(errors.N3ValueError):
+        SHARES[2].seal(b"pw", scrypt_n=2**20)  # above the accepted cost
+    with pytest.raises(errors.N3TypeError):
+        SHARES[2].seal("a str passphrase", scrypt_n=2**10)  # type: ignore[arg-type]
+
+
 def test_forged_key_share_detected() -> None:
     forged = KeyShare(VER, 2, int(SHARES[1]._s) + 1, int(SHARES[1]._k))
     with pytest.raises(errors.ProofError):

@@ -27,13 +27,10 @@ n3crypto.errors.IntegrityError: wrong passphrase or corrupted key file
 
 from __future__ import annotations
 
-import hashlib
 import os
-import struct
 
-from n3crypto import envelope, errors
-from n3crypto._check import check_int, check_path, check_type
-from n3crypto.paillier import _codec
+from n3crypto import _sealing, errors
+from n3crypto._check import check_path, check_type
 from n3crypto.paillier.keys import PaillierPrivateKey
 from n3crypto.utils import atomic_write
 
@@ -45,15 +42,6 @@ __all__ = [
 ]
 
 _KIND = "paillier-private-key-sealed"
-_MIN_SCRYPT_N = 2**10
-#: scrypt N = 2^16 with r = 8 needs 64 MiB; the KDF runs with maxmem = 128 MiB.
-_MAX_SCRYPT_N = 2**16
-
-
-def _kdf(passphrase: bytes, salt: bytes, n: int, r: int, p: int) -> bytes:
-    if not isinstance(passphrase, bytes | bytearray) or not passphrase:
-        raise errors.N3TypeError("passphrase must be non-empty bytes")
-    return hashlib.scrypt(bytes(passphrase), salt=salt, n=n, r=r, p=p, maxmem=1 << 27, dklen=32)
 
 
 def encrypt_private_key(
@@ -77,19 +65,8 @@ def encrypt_private_key(
     ...
     n3crypto.errors.N3ValueError: scrypt_n must be in [1024, 65536], got 512
     """
-    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
-
     check_type(key, PaillierPrivateKey, "key")
-    check_int(scrypt_n, "scrypt_n", _MIN_SCRYPT_N, _MAX_SCRYPT_N)
-    if scrypt_n & (scrypt_n - 1):
-        raise errors.N3ValueError("scrypt_n must be a power of two")
-    salt, nonce = os.urandom(16), os.urandom(12)
-    k = _kdf(passphrase, salt, scrypt_n, 8, 1)
-    aad = key.public_key.fingerprint
-    sealed = ChaCha20Poly1305(k).encrypt(nonce, key.to_bytes(), aad)
-    params = struct.pack(">IBB", scrypt_n, 8, 1)
-    body = _codec.fields(salt, params, nonce, aad, sealed)
-    return envelope.pack(_KIND, 1, body)
+    return _sealing.seal(_KIND, key.to_bytes(), key.public_key.fingerprint, passphrase, scrypt_n)
 
 
 def decrypt_private_key(
@@ -109,22 +86,7 @@ def decrypt_private_key(
     ...
     n3crypto.errors.IntegrityError: wrong passphrase or corrupted key file
     """
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
-
-    r = _codec.open_envelope(blob, _KIND)
-    salt, params, nonce, aad, sealed = r.blob(), r.blob(), r.blob(), r.blob(), r.blob()
-    r.done()
-    if len(salt) != 16 or len(nonce) != 12 or len(params) != 6:
-        raise errors.InvalidEncoding("bad sealed-key header")
-    n, rr, p = struct.unpack(">IBB", params)
-    if n < _MIN_SCRYPT_N or n > _MAX_SCRYPT_N or n & (n - 1) or rr != 8 or p != 1:
-        raise errors.InvalidEncoding("unsupported scrypt parameters")
-    k = _kdf(passphrase, salt, n, rr, p)
-    try:
-        raw = ChaCha20Poly1305(k).decrypt(nonce, sealed, aad)
-    except InvalidTag:
-        raise errors.IntegrityError("wrong passphrase or corrupted key file") from None
+    raw, aad = _sealing.open_sealed(blob, _KIND, passphrase)
     key = PaillierPrivateKey.from_bytes(raw, allow_insecure_size=allow_insecure_size)
     if key.public_key.fingerprint != aad:
         raise errors.IntegrityError("sealed key does not match its fingerprint")

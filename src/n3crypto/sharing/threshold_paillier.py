@@ -637,10 +637,14 @@ def _ct(ver: VerificationKeys, ciphertext: EncryptedNumber | int) -> int:
 # ------------------------------------------------------------------ key shares
 
 
+_SEALED_SHARE_KIND = "threshold-paillier-key-share-sealed"
+
+
 class KeyShare:
     """Member ``member``'s secret: ``s_i`` (decryption) and ``k_i`` (witness),
     with the public :class:`VerificationKeys`. Not picklable; serialize with
-    :meth:`to_bytes` only to hand it to its member over a private channel.
+    :meth:`to_bytes` only to hand it to its member over a private channel, and
+    store it with :meth:`seal` (passphrase-encrypted).
 
     >>> from n3crypto.sharing.threshold_paillier import KeyShare, ThresholdPaillier
     >>> pub, shares, ver = ThresholdPaillier.deal(512, 3, 2, allow_insecure_size=True)
@@ -729,6 +733,48 @@ class KeyShare:
             self.verification.to_bytes(),
         )
         return envelope.pack("threshold-paillier-key-share", 1, body)
+
+    def _sealing_aad(self) -> bytes:
+        return self.verification.fingerprint + self.member.to_bytes(4, "big")
+
+    def seal(self, passphrase: bytes, *, scrypt_n: int = 2**15) -> bytes:
+        """This share encrypted under ``passphrase``, for storage at rest
+        (envelope ``threshold-paillier-key-share-sealed`` v1: scrypt, then
+        ChaCha20-Poly1305 bound to the verification keys' fingerprint and the
+        member index). ``scrypt_n``: 2^10 (tests only) to 2^16.
+
+        >>> from n3crypto.sharing.threshold_paillier import KeyShare, ThresholdPaillier
+        >>> pub, shares, ver = ThresholdPaillier.deal(512, 3, 2, allow_insecure_size=True)
+        >>> blob = shares[0].seal(b"member one", scrypt_n=2**10)     # tests only
+        >>> shares[0].to_bytes() in blob
+        False
+        >>> mine = KeyShare.unseal(blob, b"member one", allow_insecure_size=True)
+        >>> mine.member, mine.verification == ver
+        (1, True)
+        >>> KeyShare.unseal(blob, b"wrong", allow_insecure_size=True)
+        Traceback (most recent call last):
+        ...
+        n3crypto.errors.IntegrityError: wrong passphrase or corrupted key file
+        """
+        from n3crypto import _sealing
+
+        return _sealing.seal(
+            _SEALED_SHARE_KIND, self.to_bytes(), self._sealing_aad(), passphrase, scrypt_n
+        )
+
+    @classmethod
+    def unseal(
+        cls, blob: bytes, passphrase: bytes, *, allow_insecure_size: bool = False
+    ) -> KeyShare:
+        """Open :meth:`seal`'s output; a wrong passphrase or an altered blob
+        raises :class:`~n3crypto.errors.IntegrityError`."""
+        from n3crypto import _sealing
+
+        raw, aad = _sealing.open_sealed(blob, _SEALED_SHARE_KIND, passphrase)
+        share = cls.from_bytes(raw, allow_insecure_size=allow_insecure_size)
+        if share._sealing_aad() != aad:
+            raise errors.IntegrityError("sealed key share does not match its fingerprint")
+        return share
 
     @classmethod
     def from_bytes(cls, blob: bytes, *, allow_insecure_size: bool = False) -> KeyShare:
