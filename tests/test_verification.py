@@ -395,3 +395,47 @@ def test_unlocated_failure_is_no_clean_evidence(users) -> None:
     assert "r0" not in booked and "r1" not in booked
     # What is booked comes from the acknowledgement copies (their return paths).
     assert all(failed == 0 for _, failed in booked.values())
+
+
+def test_failure_not_explained_by_named_damage_books_no_clean_paths(users) -> None:
+    # k = 2, m = 2: r0 drops its shard (named missing), r1 and r2 alter theirs
+    # (not locatable beside the loss). f + 2e = 1 ≤ m for the named damage, so
+    # the failure has unnamed causes: r0 is booked failed, nobody is booked clean.
+    relays = {
+        "r0": Behaviour(drop=1.0),
+        "r1": Behaviour(corrupt=1.0),
+        "r2": Behaviour(corrupt=1.0),
+        **{f"r{i}": Behaviour() for i in range(3, 6)},
+    }
+    net = LocalNetwork(relays, random.Random(5), False, 4000)
+    ta, tb = LocalTransport(net, "alice"), LocalTransport(net, "bob")
+    sender = Sender(ta, users["alice"])
+    Receiver(tb, users["bob"])
+    ledger = BlameLedger()
+    attempts = []
+    with pytest.raises(TransferFailed):
+        asyncio.run(
+            send_verified(
+                bytes(range(256)) * 8,
+                Recipient("bob", users["bob"].public),
+                2,
+                2,
+                sender=sender,
+                hops=1,
+                ledger=ledger,
+                rng=random.Random(2),
+                max_attempts=1,
+                reply_blocks=1,
+                avoid=["r4", "r5"],
+                on_attempt=attempts.append,
+            )
+        )
+    (attempt,) = attempts
+    data_relays = sorted(r for p in attempt.paths for r in p)
+    assert data_relays == ["r0", "r1", "r2", "r3"]
+    assert attempt.ack is not None and not attempt.ack.intact
+    named = [attempt.paths[i][0] for i in attempt.failed_paths]
+    assert named == ["r0"]
+    booked = {s.relay: (s.paths, s.failed) for s in ledger.scores()}
+    assert booked["r0"][1] >= 1
+    assert "r1" not in booked and "r2" not in booked  # no clean evidence for them

@@ -267,10 +267,13 @@ class Sender:
         reporter = recipient.address
         for _ in range(max_attempts):
             t0 = time.perf_counter()
-            banned = shun | set(ledger.blacklisted() if ledger is not None else ())
-            usable = [r for r in t.relays() if r not in banned]
-            if len(usable) < hops:  # too much avoided: fall back to the blacklist only
-                banned = set(ledger.blacklisted() if ledger is not None else ())
+            black = set(ledger.blacklisted() if ledger is not None else ())
+            relays_now = t.relays()
+            # Too much avoided for one path: give up this transfer's suspects
+            # first, then the caller's avoid list; the blacklist always holds.
+            for banned in (shun | black, set(avoid) | black, black):
+                if sum(r not in banned for r in relays_now) >= hops:
+                    break
             n = k + m
             paths = spread_paths(t.relays(), n, hops, rng, avoid=banned, weights=weights)
             nblocks = min(reply_blocks, n)
@@ -320,17 +323,23 @@ class Sender:
                     t.discard_block(bid)
             attempt.seconds = time.perf_counter() - t0
             outcome.attempts.append(attempt)
-            # A failure the receiver could not locate (more damage than the
-            # code can attribute: altered bytes without the onion layer's
-            # integrity) says nothing about any one data path: those paths are
-            # neither clean nor failed evidence, and none of their relays is
-            # cleared for the retry.
-            unlocated = (
-                attempt.ack is not None and not attempt.ack.intact and not attempt.failed_paths
-            )
+            # A failure the named damage cannot explain (intact ⟺ f + 2e ≤ m,
+            # so f + 2e ≤ m with a failure means unnamed damage: altered bytes
+            # the receiver could not locate, possible without the onion
+            # layer's integrity) says nothing about the unnamed data paths:
+            # only the named ones are booked (failed), no other is clean
+            # evidence, and none of their relays is cleared for the retry.
+            unlocated = False
+            if attempt.ack is not None and not attempt.ack.intact:
+                named = len(attempt.ack.missing) + 2 * len(attempt.ack.corrupted)
+                unlocated = named <= m
             if ledger is not None and attempt.ack is not None:
-                obs_paths = [] if unlocated else list(paths)
-                obs_failed = [] if unlocated else list(attempt.failed_paths)
+                if unlocated:
+                    obs_paths = [paths[i] for i in attempt.failed_paths]
+                    obs_failed = list(range(len(obs_paths)))
+                else:
+                    obs_paths = list(paths)
+                    obs_failed = list(attempt.failed_paths)
                 for c in attempt.ack.copies:
                     if c not in attempt.copies_arrived:
                         obs_failed.append(len(obs_paths))
