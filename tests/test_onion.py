@@ -718,3 +718,14 @@ def test_parsers_on_mutated_valid_objects(which: int, pos: int, delta: int) -> N
         parse(bytes(blob))  # type: ignore[operator]
     except (errors.InvalidEncoding, errors.InvalidKey):
         pass
+
+
+def test_bad_replay_cache_argument_is_refused_before_packet_checks() -> None:
+    # A wrong argument is the caller's error whatever the packet holds: it
+    # must not surface as a PacketRejected for a garbage packet.
+    key = RelayKey.generate("127.9.0.1:9")
+    garbage = bytes(HEADER_BYTES + DEFAULT_BODY_BYTES)
+    with pytest.raises(errors.N3TypeError):
+        process(key, garbage, replay_cache="not a cache")  # type: ignore[arg-type]
+    with pytest.raises(PacketRejected):
+        process(key, garbage)

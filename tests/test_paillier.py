@@ -528,3 +528,14 @@ def test_full_size_keys(bits: int) -> None:
         proof.verify(pub, ct, allowed, b"full")
     v, dproof = priv.decrypt_with_proof(c, b"x")
     dproof.verify(pub, c, v, b"x")
+
+
+def test_out_of_range_exponent_on_the_wire_is_invalid_encoding() -> None:
+    # A ciphertext read from the wire with an exponent beyond the supported
+    # range is malformed data (InvalidEncoding), not a bad argument.
+    c = PUB.encrypt(3)
+    obj = json.loads(c.to_json())
+    obj["exponent"] = -(2**20)
+    with pytest.raises(errors.InvalidEncoding, match="invalid ciphertext"):
+        EncryptedNumber.from_json(PUB, json.dumps(obj))
+    assert EncryptedNumber.from_json(PUB, c.to_json()).ciphertext() == c.ciphertext()

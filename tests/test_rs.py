@@ -275,3 +275,18 @@ def test_forced_kernel_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("N3_FORCE_KERNEL", "nonsense")
     with pytest.raises(errors.N3ValueError):
         ErasureCoder(2, 2)
+
+
+def test_reconstruct_into_accepts_a_numpy_mask() -> None:
+    import numpy as np
+
+    coder = ErasureCoder(4, 2)
+    shards = [bytearray(s) for s in coder.encode(bytes(range(200)))]
+    want = [bytes(s) for s in shards]
+    shards[1][:] = bytes(len(shards[1]))
+    present = np.ones(6, dtype=bool)
+    present[1] = False
+    coder.reconstruct_into(shards, present)
+    assert [bytes(s) for s in shards] == want
+    with pytest.raises(errors.N3TypeError):
+        coder.reconstruct_into(shards, 5)  # type: ignore[arg-type]

@@ -237,11 +237,15 @@ class ErasureCoder:
         Erasures only: no corruption check (use :meth:`locate_corrupt` first
         if present shards may be altered).
         """
-        if isinstance(present, str | bytes) or not isinstance(present, Sequence):
+        # Any sized iterable of flags (a list, a tuple, a numpy bool array).
+        if isinstance(present, str | bytes) or not hasattr(present, "__len__"):
             raise errors.N3TypeError(f"present must be a sequence of {self._n} bools")
         if len(present) != self._n:
             raise errors.N3ValueError(f"present must hold {self._n} flags")
-        flags = bytes(1 if p else 0 for p in present)
+        try:
+            flags = bytes(1 if p else 0 for p in present)
+        except (TypeError, ValueError):
+            raise errors.N3TypeError(f"present must be a sequence of {self._n} bools") from None
         have = flags.count(1)
         if have < self._k:
             raise errors.InsufficientShares(

@@ -741,6 +741,7 @@ def process(
     """
     if not isinstance(relay_key, RelayKey):
         raise errors.N3TypeError("relay_key must be a RelayKey")
+    _check_replay_cache(replay_cache)
     data = packet if type(packet) is bytes or type(packet) is Packet else None
     if data is None:
         data = Packet.from_bytes(packet)
@@ -772,7 +773,6 @@ def process(
     if not hmac.compare_digest(mac(mu, data[:_O_ALPHA] + beta), data[_O_GAMMA:_O_BETA]):
         raise _reject("mac", "header MAC check failed")
     stream = chacha20(k, beta + _STREAM_PAD)
-    _check_replay_cache(replay_cache)
     cache = relay_key.replay_cache if replay_cache is None else replay_cache
     if not cache.check_and_insert(stream[_TAG:_STREAM]):
         raise _reject("replay", "replayed packet")

@@ -719,7 +719,12 @@ class EncryptedNumber:
             raise errors.InvalidKey("ciphertext was made under a different public key")
         if len(raw) != (public_key.nsquare.bit_length() + 7) // 8:
             raise errors.InvalidEncoding("ciphertext has the wrong width for this key")
-        return cls(public_key, int.from_bytes(raw, "big"), exponent, bound=bound, mode=mode)
+        try:
+            return cls(public_key, int.from_bytes(raw, "big"), exponent, bound=bound, mode=mode)
+        except (errors.N3ValueError, errors.N3TypeError) as exc:
+            if isinstance(exc, errors.InvalidEncoding | errors.InvalidKey):
+                raise
+            raise errors.InvalidEncoding(f"invalid ciphertext: {exc}") from None
 
     def to_json(self) -> str:
         body = {
@@ -743,13 +748,14 @@ class EncryptedNumber:
             raise errors.InvalidEncoding("exponent must be a JSON integer")
         if not isinstance(obj["mode"], str):
             raise errors.InvalidEncoding("mode must be a string")
-        return cls(
-            public_key,
-            _codec.int_from_json(obj["ciphertext"], "ciphertext"),
-            exp,
-            bound=_codec.int_from_json(obj["bound"], "bound"),
-            mode=obj["mode"],
-        )
+        ciphertext = _codec.int_from_json(obj["ciphertext"], "ciphertext")
+        bound = _codec.int_from_json(obj["bound"], "bound")
+        try:
+            return cls(public_key, ciphertext, exp, bound=bound, mode=obj["mode"])
+        except (errors.N3ValueError, errors.N3TypeError) as exc:
+            if isinstance(exc, errors.InvalidEncoding | errors.InvalidKey):
+                raise
+            raise errors.InvalidEncoding(f"invalid ciphertext: {exc}") from None
 
 
 class PaillierPrivateKey:

@@ -211,6 +211,8 @@ class RandomnessPool:
 
 
 def _after_fork_in_child() -> None:
+    global _ACTIVE_LOCK
+    _ACTIVE_LOCK = threading.Lock()  # another thread may have held it at fork time
     for pool in list(_ALL):
         pool._discard()
         pool._stop.set()

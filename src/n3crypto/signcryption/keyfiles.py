@@ -137,8 +137,15 @@ def _decrypt(blob: bytes, passphrase: bytes | None) -> bytes:
         and 128 * r << log2_n <= _KDF_MAX_MEMORY
         and r * p << log2_n <= _KDF_MAX_WORK
     ):
+        hint = ""
+        if (r, p) == (KDF_R, KDF_P) and log2_n > KDF_LOG2_N_MAX:
+            hint = (
+                f"; this version reads scrypt costs up to log2 N = {KDF_LOG2_N_MAX}"
+                " (a key sealed at a higher cost by a development build must be re-sealed)"
+            )
         raise errors.InvalidEncoding(
             f"encrypted key: KDF parameters out of range (log2 N = {log2_n}, r = {r}, p = {p})"
+            + hint
         )
     salt = body[off + 3 : off + 19]
     nonce = body[off + 19 : off + 43]
