@@ -101,15 +101,21 @@ int ge_ristretto_decode(ge_p3 *h, const uint8_t s_bytes[32]) {
     return decode_post(h, &st, &pw);
 }
 
-/* Decode n points, eight exponentiations at a time (the IFMA backend runs
- * them in the lanes of two interleaved 4-way chains).  Returns the index + 1
- * of the first invalid encoding, or 0 if all are valid. */
+/* Decode n points: with IFMA eight exponentiations at a time, in the lanes of
+ * two interleaved 4-way chains (a last group of one or two points is decoded
+ * singly); the portable backend one by one.  Returns the index + 1 of the
+ * first invalid encoding, or 0 if all are valid. */
 size_t ge_ristretto_decode_batch(ge_p3 *out, const uint8_t *in, size_t n) {
     if (ge_field_backend == N3_EC_FIELD_IFMA) {
         for (size_t i = 0; i < n; i += 8) {
             const uint8_t *enc[8];
             ge_p3 tmp[8];
             const size_t m = n - i < 8 ? n - i : 8;
+            if (m <= 2) {   /* a group of eight lanes costs more than two single decodes */
+                for (size_t k = 0; k < m; k++)
+                    if (ge_ristretto_decode(&out[i + k], in + 32 * (i + k))) return i + k + 1;
+                continue;
+            }
             for (size_t k = 0; k < 8; k++) enc[k] = in + 32 * (i + (k < m ? k : 0));
             const unsigned bad = ge_decode8_ifma(tmp, enc);
             for (size_t k = 0; k < m; k++) {
@@ -119,25 +125,12 @@ size_t ge_ristretto_decode_batch(ge_p3 *out, const uint8_t *in, size_t n) {
         }
         return 0;
     }
-    for (size_t i = 0; i < n; i += 8) {
-        ge_decode_state st[8];
-        fe x[8], pw[8];
-        const size_t m = n - i < 8 ? n - i : 8;
-        for (size_t k = 0; k < 8; k++) {
-            decode_pre(&st[k], in + 32 * (i + (k < m ? k : 0)));
-            x[k] = st[k].x;
-        }
-        fe_pow22523_x8(pw, x);
-        for (size_t k = 0; k < m; k++)
-            if (decode_post(&out[i + k], &st[k], &pw[k])) return i + k + 1;
-    }
+    /* The portable backend has no lanes to share: one decode at a time. */
+    for (size_t i = 0; i < n; i++)
+        if (ge_ristretto_decode(&out[i], in + 32 * i)) return i + 1;
     return 0;
 }
 
-void fe_pow22523_x8(fe out[8], const fe in[8]) {
-    if (ge_field_backend == N3_EC_FIELD_IFMA) { fe_pow22523_x8_ifma(out, in); return; }
-    for (int k = 0; k < 8; k++) fe_pow22523(&out[k], &in[k]);
-}
 
 /* RFC 9496 4.3.2. */
 void ge_ristretto_encode(uint8_t out[32], const ge_p3 *h) {

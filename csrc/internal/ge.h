@@ -168,7 +168,6 @@ static inline uint64_t ge_eq_u8(uint8_t a, uint8_t b) {
 /* Public entry points of the ec/ translation units shared between them. */
 int ge_ristretto_decode(ge_p3 *h, const uint8_t s[32]);   /* 0 or -1 */
 size_t ge_ristretto_decode_batch(ge_p3 *out, const uint8_t *in, size_t n);   /* 0 or 1 + bad index */
-void fe_pow22523_x8(fe out[8], const fe in[8]);       /* dispatch */
 void fe_pow22523_x8_ifma(fe out[8], const fe in[8]);
 void fe_pow22523_x4_ifma(fe out[4], const fe in[4]);
 unsigned ge_decode8_ifma(ge_p3 out[8], const uint8_t *const enc[8]);   /* bitmask of invalid */
