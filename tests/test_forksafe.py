@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from n3crypto import errors
+from n3crypto.node.replay import SqliteReplayCache
 from n3crypto.onion import KeyTableCache, MemoryReplayCache, RelayKey, SurbKeyring
 from n3crypto.paillier import generate_keypair
 from n3crypto.rs import ErasureCoder
@@ -58,3 +60,42 @@ def test_locks_are_fresh_in_a_forked_child(tmp_path: Any) -> None:
             obj._lock.release()
         assert os.waitstatus_to_exitcode(status) == 0, f"{name} unusable in a forked child"
         use(obj)  # and still usable here
+
+
+def test_file_backed_sqlite_stores_refuse_use_in_a_forked_child(tmp_path: Any) -> None:
+    # SQLite forbids carrying a connection across fork(): the child gets a
+    # clear error and must open the store anew (which works).
+    stores: list[tuple[str, Any, Callable[[Any], object], Callable[[], Any]]] = [
+        (
+            "SqliteReplayCache",
+            SqliteReplayCache(tmp_path / "replay.sqlite"),
+            lambda o: o.check_and_insert(os.urandom(16)),
+            lambda: None,
+        ),
+        (
+            "BlameLedger",
+            BlameLedger(tmp_path / "ledger.sqlite"),
+            lambda o: o.record(os.urandom(8).hex(), [["r1"]], [], "me"),
+            lambda: BlameLedger(tmp_path / "ledger-child.sqlite"),
+        ),
+    ]
+    for name, obj, use, reopen in stores:
+        use(obj)
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                try:
+                    use(obj)
+                except errors.N3ValueError as exc:
+                    if "fork" in str(exc):
+                        fresh = reopen()
+                        if fresh is not None:
+                            use(fresh)
+                        code = 0
+            except BaseException as exc:
+                print(f"{name}: {exc!r}", file=sys.stderr)
+            os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, f"{name} usable across fork"
+        use(obj)  # the parent's connection is untouched

@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 
 from n3crypto import errors
 from n3crypto._check import check_bytes, check_int, check_path
-from n3crypto._forksafe import new_lock
+from n3crypto._forksafe import connect_sqlite, new_lock
 
 __all__ = ["ReplayStore", "SqliteReplayCache"]
 
@@ -63,7 +62,9 @@ class SqliteReplayCache:
         self.batch = batch
         self._pending = 0
         self._lock = new_lock(self)
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db = connect_sqlite(
+            os.fspath(self.path), isolation_level=None, check_same_thread=False
+        )
         # small pages: each commit appends one page to the WAL; exclusive
         # locking: no shared-memory locks per transaction, and a second
         # process cannot use this epoch's cache while we hold it (two relays

@@ -49,13 +49,12 @@ from __future__ import annotations
 
 import math
 import os
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from n3crypto import errors
 from n3crypto._check import check_int, check_iterable, check_path, check_real, check_str
-from n3crypto._forksafe import new_lock
+from n3crypto._forksafe import connect_sqlite, new_lock
 
 __all__ = ["BlameLedger", "RelayScore", "hypergeom_sf"]
 
@@ -192,7 +191,7 @@ class BlameLedger:
         self.reporter_cap = reporter_cap
         self.prior_b = prior_b
         self._lock = new_lock(self)
-        self._db = sqlite3.connect(
+        self._db = connect_sqlite(
             ":memory:" if path is None else os.fspath(path), check_same_thread=False
         )
         if path is not None:

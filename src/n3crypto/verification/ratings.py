@@ -34,7 +34,7 @@ from n3crypto._check import (
     check_str,
     check_type,
 )
-from n3crypto._forksafe import new_lock
+from n3crypto._forksafe import connect_sqlite, new_lock
 from n3crypto.incentives import (
     BlameReport,
     DeliveryReport,
@@ -59,7 +59,7 @@ __all__ = ["Rater", "ReputationBoard", "RoundBook"]
 def _connect(path: str | os.PathLike[str] | None) -> sqlite3.Connection:
     if path is not None:
         path = check_path(path)
-    db = sqlite3.connect(":memory:" if path is None else os.fspath(path), check_same_thread=False)
+    db = connect_sqlite(":memory:" if path is None else os.fspath(path), check_same_thread=False)
     if path is not None:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
