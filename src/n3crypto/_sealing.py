@@ -26,8 +26,10 @@ DEFAULT_SCRYPT_N = 2**15
 
 
 def _kdf(passphrase: bytes, salt: bytes, n: int, r: int, p: int) -> bytes:
-    if not isinstance(passphrase, bytes | bytearray) or not passphrase:
-        raise errors.N3TypeError("passphrase must be non-empty bytes")
+    if not isinstance(passphrase, bytes | bytearray):
+        raise errors.N3TypeError(f"passphrase must be bytes, not {type(passphrase).__name__}")
+    if not passphrase:
+        raise errors.N3ValueError("passphrase must not be empty")
     return hashlib.scrypt(bytes(passphrase), salt=salt, n=n, r=r, p=p, maxmem=1 << 27, dklen=32)
 
 

@@ -93,7 +93,7 @@ is_invalid_raw = lib.n3_ristretto255_is_valid
 def first_invalid(points: bytes, n: int) -> int:
     """Index of the first invalid encoding among ``n`` concatenated ones, or ``n``."""
     if not isinstance(n, int) or n < 0 or n > 1 << 24:
-        raise errors.N3ValueError("n out of range")
+        raise errors.N3ValueError(f"n (number of points) must be an int in [0, 2^24], not {n!r}")
     points = _need(points, POINT_BYTES * n, "points")
     index = ffi.new("size_t *")
     rc = lib.n3_ristretto255_is_valid_batch(index, points, n)
@@ -205,7 +205,7 @@ def double_scalarmult_vartime(a: bytes, b: bytes, p: bytes) -> bytes:
 def multiscalar_vartime(scalars: bytes, points: bytes, n: int) -> bytes:
     """``scalars`` and ``points``: ``n`` concatenated 32-byte strings each."""
     if not isinstance(n, int) or n < 0 or n > 1 << 24:
-        raise errors.N3ValueError("n out of range")
+        raise errors.N3ValueError(f"n (number of points) must be an int in [0, 2^24], not {n!r}")
     scalars = _need(scalars, SCALAR_BYTES * n, "scalars")
     points = _need(points, POINT_BYTES * n, "points")
     out = _out()

@@ -250,9 +250,8 @@ class BlameLedger:
             raise errors.N3TypeError("failed must hold path indices (ints)")
         if any(not 0 <= i < len(paths) for i in bad):
             raise errors.N3ValueError("failed path index out of range")
-        if not isinstance(reporter, str) or not reporter:
+        if not check_str(reporter, "reporter"):
             raise errors.N3ValueError("reporter must be a non-empty string")
-        check_str(reporter, "reporter")
         for p in paths:
             if any(not isinstance(r, str) for r in p):
                 raise errors.N3TypeError("a path is a list of relay ids (str)")
