@@ -54,15 +54,11 @@ def check_real(value: Any, what: str, lo: float | None = None, hi: float | None 
 
 
 def check_bytes(data: Any, what: str) -> bytes:
-    """``data`` (bytes, bytearray or a contiguous memoryview) as bytes."""
+    """``data`` (bytes, bytearray or a memoryview, copied in order) as bytes."""
     if isinstance(data, bytes):
         return data
-    if isinstance(data, bytearray):
+    if isinstance(data, bytearray | memoryview):
         return bytes(data)
-    if isinstance(data, memoryview):
-        if not data.c_contiguous:
-            raise errors.N3ValueError(f"{what} must be a C-contiguous buffer")
-        return data.tobytes()
     raise errors.N3TypeError(f"{what} must be bytes, not {type_name(data)}")
 
 

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from typing import Any, Final, overload
 
 from n3crypto import errors
+from n3crypto._check import check_bytes as _as_bytes
 from n3crypto._check import check_iterable
 from n3crypto.bindings import ec as _ec
 
@@ -50,14 +51,6 @@ SCALAR_BYTES: Final[int] = _ec.SCALAR_BYTES
 #: The RFC 9380 suite that :meth:`Point.hash_to_group` implements (RFC 9380
 #: suggests applications name it in their DST).
 H2G_SUITE: Final[bytes] = b"ristretto255_XMD:SHA-512_R255MAP_RO_"
-
-
-def _as_bytes(data: Any, what: str) -> bytes:
-    if isinstance(data, bytes):
-        return data
-    if isinstance(data, bytearray | memoryview):
-        return bytes(data)
-    raise errors.N3TypeError(f"{what} must be bytes, not {type(data).__name__}")
 
 
 def expand_message_xmd(msg: bytes, dst: bytes, length: int) -> bytes:

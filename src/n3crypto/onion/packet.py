@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Protocol, runtime_checkable
 
 from n3crypto import envelope, errors
+from n3crypto._check import check_bytes as _bytes_arg
 from n3crypto._check import check_path
 from n3crypto._forksafe import new_lock
 from n3crypto.group import Point, Scalar
@@ -214,14 +215,6 @@ def _check_replay_cache(cache: Any) -> None:
         raise errors.N3TypeError(
             f"replay_cache must be a ReplayCache (check_and_insert), not {type(cache).__name__}"
         )
-
-
-def _bytes_arg(data: Any, what: str) -> bytes:
-    if isinstance(data, bytes):
-        return data
-    if isinstance(data, bytearray | memoryview):
-        return bytes(data)
-    raise errors.N3TypeError(f"{what} must be bytes, not {type(data).__name__}")
 
 
 # -- descriptors and keys -------------------------------------------------

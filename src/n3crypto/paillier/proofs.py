@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from n3crypto import envelope, errors
-from n3crypto._check import check_int, check_iterable
+from n3crypto._check import check_bytes, check_int, check_iterable
 from n3crypto.paillier import _codec
 from n3crypto.paillier._arith import (
     gcd,
@@ -141,9 +141,7 @@ def _public_key(public_key: Any) -> PaillierPublicKey:
 
 
 def _context_bytes(context: bytes) -> bytes:
-    if not isinstance(context, bytes | bytearray):
-        raise errors.N3TypeError("context must be bytes")
-    return bytes(context)
+    return check_bytes(context, "context")
 
 
 def _member_challenge(

@@ -44,7 +44,7 @@ from typing import Any
 import gmpy2  # type: ignore[import-untyped]
 
 from n3crypto import envelope, errors
-from n3crypto._check import check_iterable, check_type
+from n3crypto._check import check_bytes, check_iterable, check_type
 from n3crypto.paillier import _codec
 from n3crypto.paillier._arith import (
     FixedBaseTable,
@@ -789,9 +789,7 @@ class KeyShare:
 
 
 def _ctx(context: bytes) -> bytes:
-    if not isinstance(context, bytes | bytearray):
-        raise errors.N3TypeError("context must be bytes")
-    return bytes(context)
+    return check_bytes(context, "context")
 
 
 # ------------------------------------------------------------------ combining

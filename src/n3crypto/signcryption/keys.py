@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from n3crypto import envelope, errors
+from n3crypto._check import check_bytes as _b
 from n3crypto._check import check_real
 from n3crypto.group import Point, PrecomputedPoint, Scalar
 from n3crypto.signcryption import _common as c
@@ -42,14 +43,6 @@ _B: Final[Point] = Point.base()
 
 class KeyExpired(errors.InvalidKey):
     """A key is past its expiry (revocation by expiry)."""
-
-
-def _b(data: Any, what: str) -> bytes:
-    if isinstance(data, bytes):
-        return data
-    if isinstance(data, bytearray | memoryview):
-        return bytes(data)
-    raise errors.N3TypeError(f"{what} must be bytes, not {type(data).__name__}")
 
 
 def checked_now(now: Any) -> int:

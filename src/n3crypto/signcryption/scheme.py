@@ -34,6 +34,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from n3crypto import errors
+from n3crypto._check import check_bytes as _bytes
 from n3crypto._check import check_int, check_iterable
 from n3crypto.group import Point, Scalar
 from n3crypto.signcryption import _common as c
@@ -110,14 +111,6 @@ def overhead(identity_width: int = c.DEFAULT_IDENTITY_WIDTH) -> int:
     177
     """
     return 1 + 32 + c.check_width(identity_width) + 32 + 32 + 16
-
-
-def _bytes(data: Any, what: str) -> bytes:
-    if isinstance(data, bytes):
-        return data
-    if isinstance(data, bytearray | memoryview):
-        return bytes(data)
-    raise errors.N3TypeError(f"{what} must be bytes, not {type(data).__name__}")
 
 
 def check_pins(pins: Any) -> None:
