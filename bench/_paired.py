@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import pytest
 
-__all__ = ["interleaved_ratio", "paired_medians", "write_report"]
+__all__ = ["check_bars", "interleaved_ratio", "paired_medians", "write_report"]
 
 
 def interleaved_ratio(ours: Callable[[], object], theirs: Callable[[], object]) -> float:
@@ -83,3 +83,26 @@ def write_report(request: pytest.FixtureRequest, lines: list[str]) -> None:
         tr.write_line("")
         for line in lines:
             tr.write_line(line)
+
+
+def check_bars(
+    bars: list[tuple[str, str, str, float]],
+    results: dict[str, float],
+    funcs: dict[str, Callable[[], object]],
+    width: int = 36,
+) -> tuple[list[str], list[str]]:
+    """Each ``(label, ours, theirs, max ratio)`` measured both ways: report
+    lines (interleaved ratio beside the ratio of medians) and the misses."""
+    lines, failures = [], []
+    for label, ours, theirs, bar in bars:
+        if ours in results and theirs in results:
+            plain = results[ours] / results[theirs]
+            ratio = interleaved_ratio(funcs[ours], funcs[theirs])
+            ok = ratio <= bar
+            lines.append(
+                f"{label:{width}s} {ratio:6.3f}x (medians {plain:6.3f}x; bar {bar}x) "
+                f"{'ok' if ok else 'MISSED'}"
+            )
+            if not ok:
+                failures.append(f"{label} {ratio:.3f}x > {bar}x")
+    return lines, failures
