@@ -357,13 +357,11 @@ def test_altered_header_first_does_not_derail(users) -> None:
     assert data == b"q" * 900 and report.corrupted == (3,) and report.missing == ()
 
 
-def test_unlocated_failure_is_no_clean_evidence(users) -> None:
-    # Two of four shards altered with k = 2, m = 2: the receiver can neither
-    # repair nor say which shards were altered (2e > m). Its acknowledgement
-    # names nothing; the sender must not book the data paths as clean (that
-    # would whitewash the corrupting relays) and must not clear their relays.
-    bad = {"r0": Behaviour(corrupt=1.0), "r1": Behaviour(corrupt=1.0)}
-    relays = {**bad, **{f"r{i}": Behaviour() for i in range(2, 6)}}
+def _one_failed_attempt(users, bad: dict[str, Behaviour], reply_blocks: int):
+    """One k = 2, m = 2 transfer over one-hop paths among r0..r5 (r4, r5
+    avoided; altered bytes delivered, no onion layer) that fails: its attempt
+    and the sender's ledger."""
+    relays = {f"r{i}": bad.get(f"r{i}", Behaviour()) for i in range(6)}
     net = LocalNetwork(relays, random.Random(5), False, 4000)
     ta, tb = LocalTransport(net, "alice"), LocalTransport(net, "bob")
     sender = Sender(ta, users["alice"])
@@ -382,12 +380,22 @@ def test_unlocated_failure_is_no_clean_evidence(users) -> None:
                 ledger=ledger,
                 rng=random.Random(2),
                 max_attempts=1,
-                reply_blocks=2,
+                reply_blocks=reply_blocks,
                 avoid=["r4", "r5"],
                 on_attempt=attempts.append,
             )
         )
     (attempt,) = attempts
+    return attempt, ledger
+
+
+def test_unlocated_failure_is_no_clean_evidence(users) -> None:
+    # Two of four shards altered with k = 2, m = 2: the receiver can neither
+    # repair nor say which shards were altered (2e > m). Its acknowledgement
+    # names nothing; the sender must not book the data paths as clean (that
+    # would whitewash the corrupting relays) and must not clear their relays.
+    bad = {"r0": Behaviour(corrupt=1.0), "r1": Behaviour(corrupt=1.0)}
+    attempt, ledger = _one_failed_attempt(users, bad, reply_blocks=2)
     assert attempt.ack is not None and not attempt.ack.intact
     assert attempt.failed_paths == []  # nothing located
     assert sorted(r for p in attempt.paths for r in p) == ["r0", "r1", "r2", "r3"]
@@ -401,36 +409,12 @@ def test_failure_not_explained_by_named_damage_books_no_clean_paths(users) -> No
     # k = 2, m = 2: r0 drops its shard (named missing), r1 and r2 alter theirs
     # (not locatable beside the loss). f + 2e = 1 ≤ m for the named damage, so
     # the failure has unnamed causes: r0 is booked failed, nobody is booked clean.
-    relays = {
+    bad = {
         "r0": Behaviour(drop=1.0),
         "r1": Behaviour(corrupt=1.0),
         "r2": Behaviour(corrupt=1.0),
-        **{f"r{i}": Behaviour() for i in range(3, 6)},
     }
-    net = LocalNetwork(relays, random.Random(5), False, 4000)
-    ta, tb = LocalTransport(net, "alice"), LocalTransport(net, "bob")
-    sender = Sender(ta, users["alice"])
-    Receiver(tb, users["bob"])
-    ledger = BlameLedger()
-    attempts = []
-    with pytest.raises(TransferFailed):
-        asyncio.run(
-            send_verified(
-                bytes(range(256)) * 8,
-                Recipient("bob", users["bob"].public),
-                2,
-                2,
-                sender=sender,
-                hops=1,
-                ledger=ledger,
-                rng=random.Random(2),
-                max_attempts=1,
-                reply_blocks=1,
-                avoid=["r4", "r5"],
-                on_attempt=attempts.append,
-            )
-        )
-    (attempt,) = attempts
+    attempt, ledger = _one_failed_attempt(users, bad, reply_blocks=1)
     data_relays = sorted(r for p in attempt.paths for r in p)
     assert data_relays == ["r0", "r1", "r2", "r3"]
     assert attempt.ack is not None and not attempt.ack.intact
